@@ -1,0 +1,106 @@
+//! The job kinds the platform runs.
+
+use crate::App;
+use futures::future::BoxFuture;
+use jiff::{SignedDuration, Timestamp};
+use jobs::{Handler, JobContext, Registry};
+use kernel::EmailId;
+use std::time::Duration;
+
+/// A job kind that records its runs and holds for `hold_ms`: used to prove, with real worker
+/// processes, that a job whose worker dies runs again and that no job runs twice.
+pub const DIAGNOSTIC_PROBE: &str = "diagnostic.probe";
+/// Daily housekeeping: old completed jobs and expired sessions.
+pub const PRUNE: &str = "maintenance.prune";
+
+pub fn registry(app: &App) -> Registry {
+    let mut r = Registry::new();
+    r.register(crate::emails::DELIVER, Deliver(app.transport.clone()));
+    r.register(DIAGNOSTIC_PROBE, Probe);
+    r.register(PRUNE, Prune);
+    r.every(PRUNE, SignedDuration::from_hours(24));
+    r
+}
+
+struct Deliver(mail::Transport);
+struct Probe;
+struct Prune;
+
+impl Handler for Deliver {
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(deliver(&self.0, ctx))
+    }
+}
+
+impl Handler for Probe {
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(probe(ctx))
+    }
+}
+
+impl Handler for Prune {
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(prune(ctx))
+    }
+}
+
+async fn deliver(transport: &mail::Transport, ctx: &JobContext) -> anyhow::Result<()> {
+    let id: EmailId = serde_json::from_value(ctx.job.payload["email_id"].clone())?;
+    let mut tx = ctx.db.read().await?;
+    let email = store::emails::get(&mut tx, id).await?;
+    tx.commit().await?;
+    let Some(email) = email else { return Ok(()) };
+    if email.status != "queued" {
+        return Ok(()); // already delivered by an earlier attempt
+    }
+    let result = transport
+        .deliver(&email.to_addr, &email.subject, &email.body_text, &email.id.to_string())
+        .await;
+    let mut tx = ctx.db.write().await?;
+    match &result {
+        Ok(()) => {
+            let status = match transport {
+                mail::Transport::Outbox => "outbox",
+                mail::Transport::Smtp { .. } => "sent",
+            };
+            store::emails::mark(&mut tx, id, status, transport.name(), None, Timestamp::now()).await?;
+        }
+        Err(e) if ctx.job.attempts >= ctx.job.max_attempts => {
+            store::emails::mark(
+                &mut tx,
+                id,
+                "failed",
+                transport.name(),
+                Some(&e.to_string()),
+                Timestamp::now(),
+            )
+            .await?;
+        }
+        Err(_) => {}
+    }
+    tx.commit().await?;
+    result.map_err(Into::into)
+}
+
+async fn probe(ctx: &JobContext) -> anyhow::Result<()> {
+    let hold_ms = ctx.job.payload["hold_ms"].as_u64().unwrap_or(0);
+    let mut tx = ctx.db.write().await?;
+    let run = store::jobs::diagnostic_start(&mut tx, ctx.job.id, &ctx.worker, Timestamp::now()).await?;
+    tx.commit().await?;
+    if hold_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(hold_ms)).await;
+    }
+    let mut tx = ctx.db.write().await?;
+    store::jobs::diagnostic_finish(&mut tx, &run, Timestamp::now()).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn prune(ctx: &JobContext) -> anyhow::Result<()> {
+    let mut tx = ctx.db.write().await?;
+    let n = store::jobs::prune_completed(&mut tx, ctx.now - SignedDuration::from_hours(24 * 7)).await?;
+    let s = store::sessions::delete_expired(&mut tx, ctx.now).await?;
+    tx.commit().await?;
+    tracing::info!(jobs = n, sessions = s, "pruned");
+    Ok(())
+}

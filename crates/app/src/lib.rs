@@ -1,0 +1,144 @@
+//! Use cases: each public method is one transaction that checks the rules, writes the change,
+//! appends its audit entry and enqueues its consequences (emails, jobs) together.
+//!
+//! The web layer and the CLI both call these, so a rule holds whichever way a person comes in.
+
+pub mod accounts;
+pub mod auth;
+pub mod clocks;
+pub mod demo;
+pub mod emails;
+pub mod error;
+pub mod grants;
+pub mod handlers;
+pub mod keys;
+pub mod terms;
+pub mod trail;
+pub mod users;
+
+pub use error::AppError;
+
+use jiff::{SignedDuration, Timestamp};
+use kernel::AccountId;
+use platform::throttle::LoginPolicy;
+use std::sync::Arc;
+use store::Db;
+
+/// Settings the use cases need.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Where people reach the web UI; links in emails start with it.
+    pub public_url: String,
+    pub session_ttl: SignedDuration,
+    pub verify_ttl: SignedDuration,
+    pub reset_ttl: SignedDuration,
+    pub invitation_ttl: SignedDuration,
+    pub login: LoginPolicy,
+}
+
+impl Default for AppConfig {
+    fn default() -> Self {
+        AppConfig {
+            public_url: "http://127.0.0.1:8080".into(),
+            session_ttl: SignedDuration::from_hours(12),
+            verify_ttl: SignedDuration::from_hours(48),
+            reset_ttl: SignedDuration::from_hours(1),
+            invitation_ttl: SignedDuration::from_hours(24 * 7),
+            login: LoginPolicy::default(),
+        }
+    }
+}
+
+/// Everything the use cases share. Cheap to clone.
+#[derive(Clone)]
+pub struct App {
+    pub db: Db,
+    pub config: Arc<AppConfig>,
+    pub templates: Arc<mail::Templates>,
+    pub transport: mail::Transport,
+    pub registry: Arc<jobs::Registry>,
+}
+
+impl App {
+    pub fn new(db: Db, config: AppConfig, transport: mail::Transport) -> App {
+        let mut app = App {
+            db,
+            config: Arc::new(config),
+            templates: Arc::new(mail::Templates::new()),
+            transport,
+            registry: Arc::new(jobs::Registry::new()),
+        };
+        app.registry = Arc::new(handlers::registry(&app));
+        app
+    }
+
+    /// The instant for an account: its test clock's when it has one, otherwise the system's.
+    pub async fn now_for(&self, account: Option<AccountId>) -> Result<Timestamp, AppError> {
+        if let Some(account) = account {
+            let mut tx = self.db.read().await?;
+            let clock_now = store::clocks::now_for_account(&mut tx, account).await?;
+            tx.commit().await?;
+            if let Some(t) = clock_now {
+                return Ok(t);
+            }
+        }
+        Ok(Timestamp::now())
+    }
+
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{}", self.config.public_url.trim_end_matches('/'), path)
+    }
+}
+
+/// Who acts, and from where: every audit entry is made from this.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user_id: Option<kernel::UserId>,
+    pub account_id: Option<AccountId>,
+    /// `user`, `api_key`, `operator`, `system` or `cli`.
+    pub kind: &'static str,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl Actor {
+    pub fn system() -> Actor {
+        Actor {
+            user_id: None,
+            account_id: None,
+            kind: "system",
+            ip: None,
+            user_agent: None,
+        }
+    }
+
+    pub fn cli() -> Actor {
+        Actor {
+            user_id: None,
+            account_id: None,
+            kind: "cli",
+            ip: None,
+            user_agent: None,
+        }
+    }
+
+    /// An anonymous visitor (sign-up, password reset request) at an address.
+    pub fn visitor(ip: Option<String>, user_agent: Option<String>) -> Actor {
+        Actor {
+            user_id: None,
+            account_id: None,
+            kind: "user",
+            ip,
+            user_agent,
+        }
+    }
+}
+
+/// Formats an instant for people, in Europe/Paris.
+pub fn human_time(t: Timestamp, lang: kernel::Lang) -> String {
+    let zoned = t.to_zoned(jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC));
+    match lang {
+        kernel::Lang::Fr => zoned.strftime("%d/%m/%Y à %H:%M (heure de Paris)").to_string(),
+        kernel::Lang::En => zoned.strftime("%Y-%m-%d %H:%M (Paris time)").to_string(),
+    }
+}

@@ -1,0 +1,293 @@
+//! Storage on SQLite (embedded default) or PostgreSQL, through one code path.
+//!
+//! SQL is written once, portably (`$1` placeholders, `RETURNING`, `ON CONFLICT`); the few places
+//! where the backends differ (how a write transaction begins, `FOR UPDATE SKIP LOCKED`,
+//! row-level security scopes) switch on [`Backend`]. Instants are stored as BIGINT
+//! microseconds and ids as text so that both backends read and write the same values.
+//!
+//! Every repository function takes a connection (usually a [`Tx`]) so that a change, its audit
+//! entry and the jobs it causes commit together.
+
+pub mod accounts;
+pub mod audit;
+pub mod clocks;
+pub mod emails;
+pub mod grants;
+pub mod idempotency;
+pub mod invitations;
+pub mod jobs;
+pub mod keys;
+pub mod sessions;
+pub mod terms;
+pub mod tokens;
+pub mod users;
+
+use jiff::Timestamp;
+use kernel::AccountId;
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyConnection, AnyPool, Row};
+use std::ops::{Deref, DerefMut};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use sqlx;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL (expected sqlite: or postgres:): {0}")]
+    UnsupportedUrl(String),
+    #[error("stored value is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    /// A unique constraint refused the write (a duplicate email, a reused idempotency key...).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => {
+                e.is_unique_violation()
+                    // The Any driver does not always carry the kind through; fall back on codes.
+                    || e.code().is_some_and(|c| c == "23505" || c == "2067" || c == "1555")
+                    || e.message().contains("UNIQUE constraint failed")
+            }
+            _ => false,
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// Which rows a transaction may see on PostgreSQL (row-level security). On SQLite the same
+/// rule is carried by the explicit account id every tenant query takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// One customer account's rows.
+    Tenant(AccountId),
+    /// Administrative data: accounts, users, credentials, audit, jobs, emails.
+    Platform,
+}
+
+/// Whether a transaction writes. On SQLite a writing transaction takes the write lock at once
+/// (`BEGIN IMMEDIATE`) so that two writers queue instead of failing on lock upgrade.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Read,
+    Write,
+}
+
+/// The database handle: a pool and the backend it talks to. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl Db {
+    /// Connects to `sqlite:PATH` (created if missing, WAL mode) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Backend::Postgres
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        };
+        let options = AnyConnectOptions::from_str(url)?;
+        let pool = match backend {
+            Backend::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    .min_connections(1)
+                    .after_connect(|conn, _meta| {
+                        Box::pin(async move {
+                            // WAL lets readers run beside the single writer; NORMAL sync is safe
+                            // under WAL (a power cut may lose the last commits, never corrupt).
+                            sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                            sqlx::query("PRAGMA synchronous = NORMAL").execute(&mut *conn).await?;
+                            sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await?;
+                            sqlx::query("PRAGMA busy_timeout = 10000").execute(&mut *conn).await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Backend::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?
+            }
+        };
+        Ok(Db { pool, backend })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    fn migrator(&self) -> &'static sqlx::migrate::Migrator {
+        match self.backend {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    /// Applies the backend's pending migrations.
+    pub async fn migrate(&self) -> Result<()> {
+        self.migrator().run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// True when the database answers and every known migration is applied (`/readyz`).
+    pub async fn ready(&self) -> bool {
+        let latest = self.migrator().iter().map(|m| m.version).max().unwrap_or(0);
+        let applied: std::result::Result<Option<i64>, _> =
+            sqlx::query_scalar("SELECT MAX(version) FROM _sqlx_migrations WHERE success = TRUE")
+                .fetch_one(&self.pool)
+                .await;
+        matches!(applied, Ok(Some(v)) if v >= latest)
+    }
+
+    /// Begins a transaction limited to `scope`.
+    pub async fn begin(&self, scope: Scope, mode: Mode) -> Result<Tx> {
+        let mut tx = match (self.backend, mode) {
+            (Backend::Sqlite, Mode::Write) => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            _ => self.pool.begin().await?,
+        };
+        if self.backend == Backend::Postgres {
+            let (name, value) = match scope {
+                Scope::Tenant(account) => ("comptoir.account_id", account.to_string()),
+                Scope::Platform => ("comptoir.scope", "platform".to_string()),
+            };
+            sqlx::query("SELECT set_config($1, $2, true)")
+                .bind(name)
+                .bind(value)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok(Tx { inner: tx })
+    }
+
+    /// A writing transaction over platform data.
+    pub async fn write(&self) -> Result<Tx> {
+        self.begin(Scope::Platform, Mode::Write).await
+    }
+
+    /// A reading transaction over platform data.
+    pub async fn read(&self) -> Result<Tx> {
+        self.begin(Scope::Platform, Mode::Read).await
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A transaction; dereferences to a connection so repository functions accept it.
+pub struct Tx {
+    inner: sqlx::Transaction<'static, sqlx::Any>,
+}
+
+impl Tx {
+    pub async fn commit(self) -> Result<()> {
+        self.inner.commit().await?;
+        Ok(())
+    }
+
+    pub async fn rollback(self) -> Result<()> {
+        self.inner.rollback().await?;
+        Ok(())
+    }
+}
+
+impl Deref for Tx {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.inner
+    }
+}
+
+impl DerefMut for Tx {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.inner
+    }
+}
+
+/// Stores an instant.
+pub fn us(t: Timestamp) -> i64 {
+    kernel::clock::to_micros(t)
+}
+
+/// Stores an optional instant.
+pub fn us_opt(t: Option<Timestamp>) -> Option<i64> {
+    t.map(us)
+}
+
+// Row helpers: columns are read by name so that a reordered SELECT cannot swap two fields.
+
+pub(crate) fn get_str(row: &AnyRow, col: &str) -> Result<String> {
+    Ok(row.try_get::<String, _>(col)?)
+}
+
+pub(crate) fn get_opt_str(row: &AnyRow, col: &str) -> Result<Option<String>> {
+    Ok(row.try_get::<Option<String>, _>(col)?)
+}
+
+pub(crate) fn get_i64(row: &AnyRow, col: &str) -> Result<i64> {
+    Ok(row.try_get::<i64, _>(col)?)
+}
+
+pub(crate) fn get_bool(row: &AnyRow, col: &str) -> Result<bool> {
+    // SQLite hands booleans back as integers through the Any driver.
+    match row.try_get::<bool, _>(col) {
+        Ok(b) => Ok(b),
+        Err(_) => Ok(row.try_get::<i64, _>(col)? != 0),
+    }
+}
+
+pub(crate) fn get_ts(row: &AnyRow, col: &str) -> Result<Timestamp> {
+    Ok(kernel::clock::from_micros(get_i64(row, col)?))
+}
+
+pub(crate) fn get_opt_ts(row: &AnyRow, col: &str) -> Result<Option<Timestamp>> {
+    Ok(row.try_get::<Option<i64>, _>(col)?.map(kernel::clock::from_micros))
+}
+
+pub(crate) fn get_id<T: FromStr>(row: &AnyRow, col: &str) -> Result<T> {
+    let s = get_str(row, col)?;
+    s.parse().map_err(|_| StoreError::Corrupt(format!("{col}: {s}")))
+}
+
+pub(crate) fn get_opt_id<T: FromStr>(row: &AnyRow, col: &str) -> Result<Option<T>> {
+    match get_opt_str(row, col)? {
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| StoreError::Corrupt(format!("{col}: {s}"))),
+        None => Ok(None),
+    }
+}
+
+pub(crate) fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt(format!("{what}: {value}"))
+}

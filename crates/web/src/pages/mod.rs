@@ -1,0 +1,171 @@
+//! Server-rendered pages. Each module holds the pages of one area; they share [`Page`], which
+//! builds the context every template expects (language, user, CSRF token, current path).
+
+mod public;
+
+use crate::WebState;
+use crate::auth::{CsrfToken, build_cookie};
+use app::auth::Principal;
+use axum::Router;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use kernel::{FieldErrors, Lang};
+use minijinja::Value;
+use std::collections::BTreeMap;
+
+pub fn router() -> Router<WebState> {
+    Router::new().route("/static/app.css", get(css)).merge(public::router())
+}
+
+async fn css() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        include_str!("../../static/app.css"),
+    )
+        .into_response()
+}
+
+/// The context shared by every page.
+pub struct Page {
+    pub lang: Lang,
+    pub csrf: String,
+    pub path: String,
+    pub user: Option<Value>,
+    pub nav: &'static str,
+    pub notice: Option<String>,
+}
+
+impl Page {
+    pub fn new(lang: Lang, csrf: &CsrfToken, path: &str, principal: Option<&Principal>) -> Page {
+        Page {
+            // A logged-in user's own choice wins over the browser's.
+            lang: principal.map(|p| p.user.lang).unwrap_or(lang),
+            csrf: csrf.0.clone(),
+            path: path.to_string(),
+            user: principal.map(|p| Value::from(minijinja::value::Serde(&p.user))),
+            nav: "",
+            notice: None,
+        }
+    }
+
+    pub fn nav(mut self, nav: &'static str) -> Page {
+        self.nav = nav;
+        self
+    }
+
+    pub fn notice(mut self, key: Option<&str>) -> Page {
+        self.notice = key.map(|k| crate::i18n::message(self.lang, k).to_string());
+        self
+    }
+
+    /// Renders `template` with the shared context plus `extra`.
+    pub fn render(&self, state: &WebState, template: &str, extra: Value) -> Html<String> {
+        let base = minijinja::context! {
+            lang => self.lang.code(),
+            csrf => self.csrf.clone(),
+            path => self.path.clone(),
+            user => self.user.clone(),
+            nav => self.nav,
+            notice => self.notice.clone(),
+        };
+        state.views.render(template, minijinja::context! { ..extra, ..base })
+    }
+
+    /// A page with a title and a message (confirmations, errors of links).
+    pub fn message(
+        &self,
+        state: &WebState,
+        status: StatusCode,
+        title_key: &str,
+        message: &str,
+        link: Option<(&str, &str)>,
+    ) -> Response {
+        let (href, label) = link
+            .map(|(h, l)| {
+                (
+                    Some(h.to_string()),
+                    Some(crate::i18n::message(self.lang, l).to_string()),
+                )
+            })
+            .unwrap_or((None, None));
+        let html = self.render(
+            state,
+            "message.html",
+            minijinja::context! { title => crate::i18n::message(self.lang, title_key), message => message, link => href, link_label => label },
+        );
+        (status, html).into_response()
+    }
+}
+
+/// Field errors as `{field: message}` for templates, in the page's language.
+pub fn field_errors(lang: Lang, errors: &FieldErrors) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for e in &errors.0 {
+        out.entry(e.field.clone())
+            .or_insert_with(|| crate::i18n::message(lang, e.code).to_string());
+    }
+    out
+}
+
+/// Turns a use-case error into form errors: field errors go next to their field, the rest
+/// into a message at the top of the form.
+pub fn form_failure(lang: Lang, err: &app::AppError) -> (BTreeMap<String, String>, Option<String>) {
+    match err {
+        app::AppError::Invalid(fields) => (field_errors(lang, fields), None),
+        app::AppError::Conflict { field, code } => {
+            let mut m = BTreeMap::new();
+            m.insert(field.to_string(), crate::i18n::message(lang, code).to_string());
+            (m, None)
+        }
+        other => {
+            if matches!(other, app::AppError::Store(_) | app::AppError::Unexpected(_)) {
+                tracing::error!(error = %other, "form failure");
+            }
+            (
+                BTreeMap::new(),
+                Some(crate::i18n::message(lang, other.code()).to_string()),
+            )
+        }
+    }
+}
+
+/// A redirect after a successful POST (Post/Redirect/Get).
+pub fn see_other(to: &str) -> Response {
+    Redirect::to(to).into_response()
+}
+
+/// A redirect that also sets a cookie.
+pub fn see_other_with_cookie(to: &str, cookie: cookie::Cookie<'static>) -> Response {
+    let mut resp = Redirect::to(to).into_response();
+    if let Ok(v) = HeaderValue::from_str(&cookie.to_string()) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+/// Only local paths are accepted as `next`, so a crafted link cannot send a user elsewhere.
+pub fn safe_next(next: &str) -> &str {
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next
+    } else {
+        "/"
+    }
+}
+
+/// The page a CSRF refusal shows.
+pub fn csrf_failed_page() -> Html<String> {
+    Html(format!(
+        "<!doctype html><meta charset=utf-8><title>403</title><link rel=stylesheet href=/static/app.css><main><section class=\"card narrow\"><h1>403</h1><p>{}</p><p>{}</p></section></main>",
+        crate::i18n::message(Lang::Fr, "csrf_failed"),
+        crate::i18n::message(Lang::En, "csrf_failed")
+    ))
+}
+
+/// Builds the session cookie.
+pub fn session_cookie(state: &WebState, token: String) -> cookie::Cookie<'static> {
+    build_cookie(crate::auth::SESSION_COOKIE, token, state.secure_cookies, None)
+}
