@@ -138,7 +138,13 @@ async fn metrics(State(state): State<WebState>) -> Response {
     out.push_str("# HELP comptoir_jobs Jobs by state.\n# TYPE comptoir_jobs gauge\n");
     if let Ok(mut tx) = state.app.db.read().await {
         if let Ok(counts) = store::jobs::count_by_state(&mut tx).await {
-            for (job_state, n) in counts {
+            // Every state is reported, zero included, so alerts on `failed` have a series to watch.
+            for job_state in ["available", "running", "completed", "failed"] {
+                let n = counts
+                    .iter()
+                    .find(|(s, _)| s == job_state)
+                    .map(|(_, n)| *n)
+                    .unwrap_or(0);
                 let _ = writeln!(out, "comptoir_jobs{{state=\"{job_state}\"}} {n}");
             }
         }

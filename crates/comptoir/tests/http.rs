@@ -1,0 +1,598 @@
+//! End-to-end tests of the HTTP surface and of worker processes, against a real server on
+//! 127.0.0.1 (SQLite always; PostgreSQL too when TEST_DATABASE_URL is set).
+
+use app::{Actor, App, AppConfig};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::process::{Child, Command};
+use std::time::{Duration, Instant};
+
+struct Server {
+    base: String,
+    app: App,
+    _dir: tempfile::TempDir,
+    stop: tokio::sync::watch::Sender<bool>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// A fresh database URL per test: a temp SQLite file, or a new PostgreSQL database.
+async fn fresh_db_urls(dir: &std::path::Path) -> Vec<String> {
+    let mut urls = vec![format!("sqlite:{}/t.db?mode=rwc", dir.display())];
+    if let Ok(pg) = std::env::var("TEST_DATABASE_URL") {
+        sqlx::any::install_default_drivers();
+        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let pool = sqlx::AnyPool::connect(&pg).await.expect("connect TEST_DATABASE_URL");
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&pool)
+            .await
+            .expect("create database");
+        pool.close().await;
+        let (prefix, _) = pg.rsplit_once('/').expect("database URL has a path");
+        urls.push(format!("{prefix}/{name}"));
+    }
+    urls
+}
+
+async fn start(url: &str, dir: tempfile::TempDir) -> Server {
+    let db = store::Db::connect(url).await.expect("connect");
+    db.migrate().await.expect("migrate");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let base = format!("http://{addr}");
+    let app = App::new(
+        db,
+        AppConfig {
+            public_url: base.clone(),
+            ..AppConfig::default()
+        },
+        mail::Transport::Outbox,
+    );
+    app.load_demo().await.expect("demo");
+    let router = web::router(web::WebState::new(app.clone(), false));
+    let (stop, mut rx) = tokio::sync::watch::channel(false);
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = rx.changed().await;
+            })
+            .await
+            .ok();
+    });
+    Server {
+        base,
+        app,
+        _dir: dir,
+        stop,
+    }
+}
+
+async fn servers() -> Vec<Server> {
+    let mut out = Vec::new();
+    let probe = tempfile::tempdir().expect("tempdir");
+    let urls = fresh_db_urls(probe.path()).await;
+    for url in urls {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let url = url.replace(&probe.path().display().to_string(), &dir.path().display().to_string());
+        out.push(start(&url, dir).await);
+    }
+    out
+}
+
+/// An API key for a demo login.
+async fn key_for(app: &App, email: &str, password: &str) -> String {
+    let s = app.login(email, password, &Actor::system()).await.expect("login");
+    let (_, token) = app
+        .create_api_key(&s.principal, "test", &Actor::system())
+        .await
+        .expect("key");
+    token
+}
+
+/// Signs up and verifies a second company, returning its admin's API key.
+async fn second_company(app: &App) -> String {
+    let input = platform::signup::SignupInput {
+        legal_name: "Autre Société SAS".into(),
+        siren: "552032534".into(),
+        address_line: "1 place Bellecour".into(),
+        postal_code: "69002".into(),
+        city: "Lyon".into(),
+        country: "FR".into(),
+        admin_name: "Bob Autre".into(),
+        admin_email: "bob@autre.test".into(),
+        password: "mot de passe de bob".into(),
+        accept_terms: true,
+        certify_authority: true,
+        ..Default::default()
+    };
+    app.signup(input, &Actor::system()).await.expect("signup");
+    let mail = app
+        .outbox(Some("bob@autre.test"), 1, 0)
+        .await
+        .expect("outbox")
+        .remove(0);
+    let token = mail
+        .body_text
+        .split("token=")
+        .nth(1)
+        .expect("link")
+        .split_whitespace()
+        .next()
+        .expect("token");
+    app.verify_email(token, &Actor::system()).await.expect("verify");
+    key_for(app, "bob@autre.test", "mot de passe de bob").await
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn operations_endpoints() {
+    for s in servers().await {
+        let c = client();
+        assert_eq!(
+            c.get(format!("{}/healthz", s.base))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+            "ok"
+        );
+        assert_eq!(
+            c.get(format!("{}/readyz", s.base)).send().await.unwrap().status(),
+            StatusCode::OK
+        );
+        let metrics = c
+            .get(format!("{}/metrics", s.base))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            metrics.contains("comptoir_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"} 1"),
+            "{metrics}"
+        );
+        assert!(metrics.contains("comptoir_jobs{state="), "{metrics}");
+        let doc: Value = c
+            .get(format!("{}/api/v1/openapi.json", s.base))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(doc["paths"]["/api/v1/account"]["get"].is_object());
+    }
+}
+
+// clause: DGT-IDENTIFIERS
+#[tokio::test]
+async fn api_key_authenticates_and_revocation_stops_it() {
+    for s in servers().await {
+        let c = client();
+        let r = c.get(format!("{}/api/v1/account", s.base)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(r.headers()["content-type"], "application/problem+json");
+        let key = key_for(&s.app, "admin@boulangerie-exemple.test", "admin-demo-2026").await;
+        let r = c
+            .get(format!("{}/api/v1/account", s.base))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let account: Value = r.json().await.unwrap();
+        assert_eq!(account["legal_name"], "Boulangerie Exemple SARL");
+        let keys: Value = c
+            .get(format!("{}/api/v1/api-keys", s.base))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = keys[0]["id"].as_str().unwrap().to_string();
+        assert!(keys[0].get("token").is_none(), "secrets are never listed");
+        let r = c
+            .delete(format!("{}/api/v1/api-keys/{id}", s.base))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NO_CONTENT);
+        let r = c
+            .get(format!("{}/api/v1/account", s.base))
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    }
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_the_field_and_nothing_written() {
+    for s in servers().await {
+        let c = client();
+        let url = format!("{}/api/v1/signup", s.base);
+        let before = s.app.operator_accounts(None, 100, 0).await.unwrap().len();
+        let body = json!({
+            "legal_name": "X", "siren": "123456789", "address_line": "a", "postal_code": "1", "city": "c",
+            "country": "FR", "admin_name": "n", "admin_email": "x@y.test", "password": "long enough password",
+            "accept_terms": true, "certify_authority": true
+        });
+        let r = c.post(&url).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(p["code"], "siren_checksum");
+        assert_eq!(p["field"], "siren");
+
+        let mut dup = body.clone();
+        dup["siren"] = json!("552032534");
+        dup["admin_email"] = json!("admin@boulangerie-exemple.test");
+        let r = c.post(&url).json(&dup).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        let p: Value = r.json().await.unwrap();
+        assert_eq!(
+            (p["code"].as_str(), p["field"].as_str()),
+            (Some("email_taken"), Some("admin_email"))
+        );
+
+        let mut missing = body.clone();
+        missing["siren"] = json!("552032534");
+        missing["accept_terms"] = json!(false);
+        let p: Value = c.post(&url).json(&missing).send().await.unwrap().json().await.unwrap();
+        assert_eq!(p["field"], "accept_terms");
+
+        let r = c
+            .post(&url)
+            .header("content-type", "application/json")
+            .body("{not json")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(r.json::<Value>().await.unwrap()["code"], "malformed_json");
+
+        let huge = "x".repeat(web::MAX_BODY_BYTES + 10);
+        let r = c
+            .post(&url)
+            .header("content-type", "application/json")
+            .body(huge)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+        assert_eq!(
+            s.app.operator_accounts(None, 100, 0).await.unwrap().len(),
+            before,
+            "nothing was written"
+        );
+    }
+}
+
+#[tokio::test]
+async fn idempotency_key_replays_and_refuses_another_body() {
+    for s in servers().await {
+        let c = client();
+        let key = key_for(&s.app, "admin@boulangerie-exemple.test", "admin-demo-2026").await;
+        let url = format!("{}/api/v1/api-keys", s.base);
+        let first = c
+            .post(&url)
+            .bearer_auth(&key)
+            .header("Idempotency-Key", "k-1")
+            .json(&json!({"name": "ci"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(first.status(), StatusCode::CREATED);
+        let first: Value = first.json().await.unwrap();
+        let again = c
+            .post(&url)
+            .bearer_auth(&key)
+            .header("Idempotency-Key", "k-1")
+            .json(&json!({"name": "ci"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(again.status(), StatusCode::CREATED);
+        assert_eq!(again.headers()["idempotent-replayed"], "true");
+        assert_eq!(again.json::<Value>().await.unwrap()["token"], first["token"]);
+        let other = c
+            .post(&url)
+            .bearer_auth(&key)
+            .header("Idempotency-Key", "k-1")
+            .json(&json!({"name": "other"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(other.json::<Value>().await.unwrap()["code"], "idempotency_key_reused");
+        let keys: Value = c
+            .get(&url)
+            .bearer_auth(&key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(keys.as_array().unwrap().len(), 2, "the replay created nothing");
+    }
+}
+
+/// Walks every route that names an id with another account's ids: 404, and nothing changes.
+// clause: CLOG-NO-STAFF-ACCESS, INES-NO-READ
+#[tokio::test]
+async fn tenant_isolation_on_every_route() {
+    for s in servers().await {
+        let c = client();
+        let a_key = key_for(&s.app, "admin@boulangerie-exemple.test", "admin-demo-2026").await;
+        let b_key = second_company(&s.app).await;
+        let b_me: Value = c
+            .get(format!("{}/api/v1/me", s.base))
+            .bearer_auth(&b_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let b_user = b_me["user"]["id"].as_str().unwrap().to_string();
+        let b_keys: Value = c
+            .get(format!("{}/api/v1/api-keys", s.base))
+            .bearer_auth(&b_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let b_key_id = b_keys[0]["id"].as_str().unwrap().to_string();
+        let inv: Value = c
+            .post(format!("{}/api/v1/invitations", s.base))
+            .bearer_auth(&b_key)
+            .json(&json!({"email": "carol@autre.test"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let b_inv = inv["id"].as_str().unwrap().to_string();
+        let grant: Value = c
+            .post(format!("{}/api/v1/support-access", s.base))
+            .bearer_auth(&b_key)
+            .json(&json!({"hours": 4}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let b_grant = grant["id"].as_str().unwrap().to_string();
+
+        let walk: Vec<(reqwest::Method, String, Option<Value>)> = vec![
+            (reqwest::Method::GET, format!("/api/v1/users/{b_user}"), None),
+            (
+                reqwest::Method::PUT,
+                format!("/api/v1/users/{b_user}/role"),
+                Some(json!({"role": "member"})),
+            ),
+            (reqwest::Method::POST, format!("/api/v1/users/{b_user}/disable"), None),
+            (reqwest::Method::POST, format!("/api/v1/users/{b_user}/enable"), None),
+            (reqwest::Method::DELETE, format!("/api/v1/invitations/{b_inv}"), None),
+            (reqwest::Method::DELETE, format!("/api/v1/api-keys/{b_key_id}"), None),
+            (
+                reqwest::Method::DELETE,
+                format!("/api/v1/support-access/{b_grant}"),
+                None,
+            ),
+        ];
+        for (method, path, body) in walk {
+            let mut req = c
+                .request(method.clone(), format!("{}{path}", s.base))
+                .bearer_auth(&a_key);
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{method} {path}");
+        }
+        // Lists show only the caller's own rows.
+        let users: Value = c
+            .get(format!("{}/api/v1/users", s.base))
+            .bearer_auth(&a_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(users.as_array().unwrap().iter().all(|u| u["id"] != b_user.as_str()));
+        let audit: Value = c
+            .get(format!("{}/api/v1/audit", s.base))
+            .bearer_auth(&a_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            audit
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["target_id"] != b_user.as_str())
+        );
+        // Customers never reach operator routes.
+        let r = c
+            .get(format!("{}/api/v1/operator/accounts", s.base))
+            .bearer_auth(&a_key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        // And B is unchanged: its key works, its user is active, its invitation and grant stand.
+        let me: Value = c
+            .get(format!("{}/api/v1/me", s.base))
+            .bearer_auth(&b_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(me["user"]["role"], "admin");
+        assert_eq!(me["user"]["status"], "active");
+        let invs: Value = c
+            .get(format!("{}/api/v1/invitations", s.base))
+            .bearer_auth(&b_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(invs.as_array().unwrap().len(), 1);
+        let grants: Value = c
+            .get(format!("{}/api/v1/support-access", s.base))
+            .bearer_auth(&b_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(grants[0]["revoked_at"].is_null());
+    }
+}
+
+fn comptoir(args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_comptoir"));
+    cmd.args(args).env("RUST_LOG", "warn");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+async fn probe_runs(url: &str) -> (Vec<(String, String, bool)>, Vec<store::jobs::Job>) {
+    let db = store::Db::connect(url).await.expect("connect");
+    let mut tx = db.read().await.expect("tx");
+    let runs = store::jobs::diagnostic_runs(&mut tx).await.expect("runs");
+    let mut jobs = store::jobs::list_by_state(&mut tx, "completed", 10_000)
+        .await
+        .expect("jobs");
+    jobs.retain(|j| j.kind == app::handlers::DIAGNOSTIC_PROBE);
+    tx.commit().await.ok();
+    db.close().await;
+    (runs, jobs)
+}
+
+struct Kill(Child);
+
+impl Drop for Kill {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Two worker processes share a batch and no job runs twice; a worker killed mid-job leaves its
+/// job to another once the lease expires, and the job completes once.
+#[tokio::test]
+async fn worker_processes_share_jobs_and_survive_a_kill() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for url in fresh_db_urls(dir.path()).await {
+        let env = [("DATABASE_URL", url.as_str())];
+        assert!(comptoir(&["migrate"], &env).status().expect("migrate").success());
+        assert!(
+            comptoir(&["probe", "--count", "120"], &env)
+                .status()
+                .expect("probe")
+                .success()
+        );
+        let _w1 = Kill(
+            comptoir(&["worker", "--id", "w1", "--concurrency", "3"], &env)
+                .spawn()
+                .expect("w1"),
+        );
+        let _w2 = Kill(
+            comptoir(&["worker", "--id", "w2", "--concurrency", "3"], &env)
+                .spawn()
+                .expect("w2"),
+        );
+        let deadline = Instant::now() + Duration::from_secs(90);
+        loop {
+            let (_, done) = probe_runs(&url).await;
+            if done.len() == 120 || Instant::now() > deadline {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+        drop((_w1, _w2));
+        let (runs, done) = probe_runs(&url).await;
+        assert_eq!(done.len(), 120, "every job completed");
+        assert!(done.iter().all(|j| j.attempts == 1), "no job ran twice");
+        let mut ids: Vec<_> = runs.iter().map(|r| r.0.clone()).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!((runs.len(), ids.len()), (120, 120));
+        let workers: std::collections::BTreeSet<_> = runs
+            .iter()
+            .map(|r| r.1.split('#').next().unwrap_or("").to_string())
+            .collect();
+        assert!(workers.len() == 2, "both processes took part: {workers:?}");
+
+        // Kill a worker mid-job.
+        assert!(
+            comptoir(&["probe", "--count", "1", "--hold-ms", "4000"], &env)
+                .status()
+                .expect("probe")
+                .success()
+        );
+        let mut a = comptoir(&["worker", "--id", "doomed", "--lease-secs", "2"], &env)
+            .spawn()
+            .expect("a");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while probe_runs(&url).await.0.len() < 121 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        a.kill().expect("kill");
+        a.wait().ok();
+        let _b = Kill(
+            comptoir(&["worker", "--id", "rescuer", "--lease-secs", "2"], &env)
+                .spawn()
+                .expect("b"),
+        );
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while probe_runs(&url).await.1.len() < 121 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        let (runs, done) = probe_runs(&url).await;
+        assert_eq!(done.len(), 121, "the abandoned job completed");
+        let last: Vec<_> = runs.iter().skip(120).collect();
+        assert_eq!(last.len(), 2, "started by the killed worker, then by the rescuer");
+        assert!(last[0].1.starts_with("doomed") && !last[0].2, "{last:?}");
+        assert!(last[1].1.starts_with("rescuer") && last[1].2, "{last:?}");
+        let rescued = done.iter().find(|j| j.payload["hold_ms"] == 4000).expect("held job");
+        assert_eq!(rescued.attempts, 2);
+    }
+}
