@@ -48,7 +48,7 @@ pub fn luhn_valid(digits: &str) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// An intra-community VAT number, format-checked per member state; French numbers also have

@@ -137,8 +137,8 @@ pub enum Transport {
     /// Kept in the database outbox for the operator to read.
     Outbox,
     Smtp {
-        mailer: AsyncSmtpTransport<Tokio1Executor>,
-        from: Mailbox,
+        mailer: Box<AsyncSmtpTransport<Tokio1Executor>>,
+        from: Box<Mailbox>,
     },
 }
 
@@ -170,8 +170,8 @@ impl Transport {
             builder = builder.credentials(Credentials::new(s.username.clone(), s.password.clone()));
         }
         Ok(Transport::Smtp {
-            mailer: builder.build(),
-            from,
+            mailer: Box::new(builder.build()),
+            from: Box::new(from),
         })
     }
 
@@ -190,7 +190,7 @@ impl Transport {
                 let to: Mailbox = to.parse().map_err(|_| MailError::Address(to.to_string()))?;
                 let domain = from.email.domain().to_string();
                 let msg = lettre::Message::builder()
-                    .from(from.clone())
+                    .from(Mailbox::clone(from))
                     .to(to)
                     .subject(subject)
                     // A stable Message-ID lets receivers drop a duplicate after a retried send.

@@ -262,11 +262,7 @@ pub async fn next_due(conn: &mut AnyConnection) -> Result<Option<Timestamp>> {
     let row = sqlx::query("SELECT MIN(run_at) AS t FROM jobs WHERE clock_id IS NULL AND state = 'available'")
         .fetch_one(conn)
         .await?;
-    Ok(row_opt_ts(&row, "t")?)
-}
-
-fn row_opt_ts(r: &AnyRow, col: &str) -> Result<Option<Timestamp>> {
-    get_opt_ts(r, col)
+    get_opt_ts(&row, "t")
 }
 
 /// Records a diagnostic job run (used by the process-level job tests and `comptoir` checks).
