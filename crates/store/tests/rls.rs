@@ -1,0 +1,145 @@
+//! Row-level security on PostgreSQL: a second wall behind the account id every query carries.
+//! Runs when TEST_DATABASE_URL names a PostgreSQL server (as `.ci/run` sets it).
+
+use jiff::Timestamp;
+use kernel::{AccountId, Lang, UserId};
+use platform::Role;
+use platform::model::{Account, User};
+use platform::roles::{AccountStatus, UserStatus};
+use sqlx::Row;
+use store::{Db, Mode, Scope};
+
+async fn fresh_pg() -> Option<Db> {
+    let url = std::env::var("TEST_DATABASE_URL").ok()?;
+    sqlx::any::install_default_drivers();
+    let name = format!("rls_{}", uuid::Uuid::now_v7().simple());
+    let admin = sqlx::AnyPool::connect(&url).await.expect("connect");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .expect("create db");
+    admin.close().await;
+    let (prefix, _) = url.rsplit_once('/').expect("path");
+    let db = Db::connect(&format!("{prefix}/{name}")).await.expect("connect fresh");
+    db.migrate().await.expect("migrate");
+    Some(db)
+}
+
+fn account(name: &str, siren: &str) -> Account {
+    Account {
+        id: AccountId::new(),
+        legal_name: name.into(),
+        siren: siren.into(),
+        vat_number: None,
+        address_line: "1 rue".into(),
+        postal_code: "75001".into(),
+        city: "Paris".into(),
+        country: "FR".into(),
+        status: AccountStatus::Active,
+        ended_at: None,
+        ended_reason: None,
+        reference_optout: false,
+        clock_id: None,
+        terms_version_id: None,
+        terms_accepted_at: None,
+        created_at: Timestamp::now(),
+    }
+}
+
+fn user(account: AccountId, email: &str) -> User {
+    User {
+        id: UserId::new(),
+        account_id: Some(account),
+        email: email.into(),
+        name: "N".into(),
+        password_hash: None,
+        role: Role::Member,
+        lang: Lang::Fr,
+        status: UserStatus::Active,
+        email_verified_at: None,
+        failed_logins: 0,
+        locked_until: None,
+        last_login_at: None,
+        created_at: Timestamp::now(),
+    }
+}
+
+// clause: CLOG-NO-STAFF-ACCESS, INES-NO-READ
+#[tokio::test]
+async fn row_level_security_binds_the_application_role() {
+    let Some(db) = fresh_pg().await else {
+        eprintln!("skipping: TEST_DATABASE_URL is not set");
+        return;
+    };
+    // The role the application runs as can neither skip policies nor is it a superuser.
+    let row = sqlx::query("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+        .fetch_one(db.pool())
+        .await
+        .expect("role");
+    assert!(
+        !row.get::<bool, _>(0) && !row.get::<bool, _>(1),
+        "run the tests as a non-superuser role without BYPASSRLS"
+    );
+
+    // Every table holding tenant rows has row-level security, forced for its owner too.
+    let rows = sqlx::query(
+        "SELECT c.relname::text, c.relrowsecurity, c.relforcerowsecurity FROM pg_class c \
+         JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = current_schema() AND c.relkind = 'r' \
+         AND (c.relname = 'accounts' OR EXISTS (SELECT 1 FROM information_schema.columns i \
+              WHERE i.table_schema = n.nspname AND i.table_name = c.relname AND i.column_name = 'account_id'))",
+    )
+    .fetch_all(db.pool())
+    .await
+    .expect("tables");
+    assert!(rows.len() >= 10, "tenant tables found: {}", rows.len());
+    for r in &rows {
+        let name: String = r.get(0);
+        assert!(
+            r.get::<bool, _>(1) && r.get::<bool, _>(2),
+            "{name} lacks forced row-level security"
+        );
+    }
+
+    let (a, b) = (account("A", "732829320"), account("B", "552032534"));
+    let mut tx = db.begin(Scope::Platform, Mode::Write).await.expect("tx");
+    store::accounts::insert(&mut tx, &a).await.expect("a");
+    store::accounts::insert(&mut tx, &b).await.expect("b");
+    store::users::insert(&mut tx, &user(a.id, "a@a.test"))
+        .await
+        .expect("user a");
+    store::users::insert(&mut tx, &user(b.id, "b@b.test"))
+        .await
+        .expect("user b");
+    tx.commit().await.expect("commit");
+
+    // Without a declared scope nothing is visible.
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+        .fetch_one(db.pool())
+        .await
+        .expect("count");
+    assert_eq!(n, 0);
+
+    // A tenant transaction sees its own rows only, even when a query forgets its WHERE.
+    let mut tx = db.begin(Scope::Tenant(a.id), Mode::Write).await.expect("tx");
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&mut *tx)
+        .await
+        .expect("count");
+    assert_eq!(n, 1);
+    assert!(store::accounts::get(&mut tx, b.id).await.expect("get").is_none());
+    let changed = sqlx::query("UPDATE accounts SET legal_name = 'hacked'")
+        .execute(&mut *tx)
+        .await
+        .expect("update");
+    assert_eq!(changed.rows_affected(), 1, "only its own row");
+    // Writing a row for another tenant is refused by the policy's WITH CHECK.
+    let err = store::users::insert(&mut tx, &user(b.id, "intruder@b.test")).await;
+    assert!(err.is_err(), "a row for another account must be refused");
+    tx.rollback().await.expect("rollback");
+
+    let mut tx = db.begin(Scope::Platform, Mode::Read).await.expect("tx");
+    let b_now = store::accounts::get(&mut tx, b.id).await.expect("get").expect("b");
+    assert_eq!(b_now.legal_name, "B");
+    tx.commit().await.expect("commit");
+}
