@@ -26,7 +26,7 @@ async fn fresh_db_urls(dir: &std::path::Path) -> Vec<String> {
     let mut urls = vec![format!("sqlite:{}/t.db?mode=rwc", dir.display())];
     if let Ok(pg) = std::env::var("TEST_DATABASE_URL") {
         sqlx::any::install_default_drivers();
-        let name = format!("t_{}", uuid::Uuid::new_v4().simple());
+        let name = format!("t_{}", uuid::Uuid::now_v7().simple());
         let pool = sqlx::AnyPool::connect(&pg).await.expect("connect TEST_DATABASE_URL");
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
             .execute(&pool)
@@ -595,4 +595,154 @@ async fn worker_processes_share_jobs_and_survive_a_kill() {
         let rescued = done.iter().find(|j| j.payload["hold_ms"] == 4000).expect("held job");
         assert_eq!(rescued.attempts, 2);
     }
+}
+
+/// A real SMTP server (aiosmtpd) on 127.0.0.1 writing what it receives to a maildir.
+struct SmtpSink {
+    child: Child,
+    port: u16,
+    maildir: tempfile::TempDir,
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+async fn smtp_sink() -> Option<SmtpSink> {
+    let available = Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !available {
+        assert!(std::env::var("CI").is_err(), "CI must install aiosmtpd (.ci/run)");
+        eprintln!("skipping: PyPI aiosmtpd is not installed (pip install aiosmtpd)");
+        return None;
+    }
+    let maildir = tempfile::tempdir().expect("maildir");
+    let port = free_port();
+    let child = Command::new("python3")
+        .args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+        ])
+        .arg(maildir.path().join("Maildir"))
+        .spawn()
+        .expect("start aiosmtpd");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "aiosmtpd did not start");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Some(SmtpSink { child, port, maildir })
+}
+
+fn received(sink: &SmtpSink) -> Vec<String> {
+    let new = sink.maildir.path().join("Maildir").join("new");
+    let Ok(entries) = std::fs::read_dir(new) else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+        .collect()
+}
+
+/// Emails leave over real SMTP, each in its recipient's language; a failed delivery is retried.
+#[tokio::test]
+async fn emails_are_delivered_over_smtp() {
+    let Some(sink) = smtp_sink().await else { return };
+    let dir = tempfile::tempdir().expect("tempdir");
+    let db = store::Db::connect(&format!("sqlite:{}/t.db?mode=rwc", dir.path().display()))
+        .await
+        .expect("db");
+    db.migrate().await.expect("migrate");
+    let settings = mail::SmtpSettings {
+        host: "127.0.0.1".into(),
+        port: sink.port,
+        security: mail::SmtpSecurity::None,
+        from: "Comptoir <no-reply@comptoir.test>".into(),
+        ..Default::default()
+    };
+    let transport = mail::Transport::from_settings(&settings).expect("transport");
+    let app = App::new(db.clone(), AppConfig::default(), transport);
+    app.load_demo().await.expect("demo");
+    app.request_password_reset("admin@boulangerie-exemple.test", &Actor::system())
+        .await
+        .expect("reset fr");
+    let s = app
+        .login(
+            "user@boulangerie-exemple.test",
+            "utilisateur-demo-2026",
+            &Actor::system(),
+        )
+        .await
+        .expect("login");
+    app.set_own_lang(&s.principal, kernel::Lang::En, &Actor::system())
+        .await
+        .expect("lang");
+    app.request_password_reset("user@boulangerie-exemple.test", &Actor::system())
+        .await
+        .expect("reset en");
+    let runner = jobs::Runner::new(db.clone(), app.registry.clone(), jobs::WorkerConfig::default());
+    assert_eq!(runner.drain().await.expect("drain"), 2);
+
+    let messages = received(&sink);
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    let fr = messages
+        .iter()
+        .find(|m| m.contains("To: admin@boulangerie-exemple.test"))
+        .expect("french email");
+    assert!(fr.contains("Subject: =?utf-8?") || fr.contains("Subject: R"), "{fr}");
+    assert!(fr.contains("/reset-password?token="), "{fr}");
+    let en = messages
+        .iter()
+        .find(|m| m.contains("To: user@boulangerie-exemple.test"))
+        .expect("english email");
+    assert!(en.contains("Subject: Reset your Comptoir password"), "{en}");
+    for m in app.outbox(None, 10, 0).await.expect("outbox") {
+        assert_eq!((m.status.as_str(), m.transport.as_deref()), ("sent", Some("smtp")));
+    }
+
+    // The server goes away: the delivery fails, stays queued and is scheduled again.
+    drop(sink);
+    app.request_password_reset("admin@boulangerie-exemple.test", &Actor::system())
+        .await
+        .expect("reset");
+    assert_eq!(runner.drain().await.expect("drain"), 1);
+    let latest = app
+        .outbox(Some("admin@boulangerie-exemple.test"), 1, 0)
+        .await
+        .expect("outbox")
+        .remove(0);
+    assert_eq!(latest.status, "queued");
+    let mut tx = db.read().await.expect("tx");
+    let retrying = store::jobs::list_by_state(&mut tx, "available", 10)
+        .await
+        .expect("jobs");
+    tx.commit().await.ok();
+    let job = retrying
+        .iter()
+        .find(|j| j.kind == "email.deliver")
+        .expect("retry scheduled");
+    assert_eq!(job.attempts, 1);
+    assert!(
+        job.last_error.as_deref().is_some_and(|e| e.contains("SMTP")),
+        "{:?}",
+        job.last_error
+    );
 }
