@@ -66,3 +66,27 @@ impl App {
         Ok(())
     }
 }
+
+impl App {
+    /// Creates an API key for a user from the CLI (bootstrapping automation, benchmarks).
+    pub async fn create_api_key_cli(&self, email: &str, name: &str) -> Result<(ApiKey, String), AppError> {
+        let mut tx = self.db.read().await?;
+        let user = store::users::by_email(&mut tx, &email.trim().to_lowercase())
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let account = match user.account_id {
+            Some(a) => store::accounts::get(&mut tx, a).await?,
+            None => None,
+        };
+        tx.commit().await?;
+        let principal = crate::auth::Principal {
+            user,
+            account,
+            via: crate::auth::Via::Session {
+                token_hash: String::new(),
+            },
+            terms_required: false,
+        };
+        self.create_api_key(&principal, name, &Actor::cli()).await
+    }
+}

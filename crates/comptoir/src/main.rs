@@ -132,6 +132,12 @@ enum UserAction {
     },
     /// Set a user's password (read from COMPTOIR_PASSWORD or asked); ends their sessions.
     ResetPassword { email: String },
+    /// Create an API key for a user and print it (shown once).
+    ApiKey {
+        email: String,
+        #[arg(long, default_value = "cli")]
+        name: String,
+    },
 }
 
 #[derive(Subcommand)]
@@ -362,6 +368,14 @@ async fn main() -> anyhow::Result<()> {
                     let password = read_password()?;
                     app.set_password_cli(&email, &password).await?;
                     println!("password set for {email}; their sessions are closed");
+                }
+                UserAction::ApiKey { email, name } => {
+                    let (key, token) = app.create_api_key_cli(&email, &name).await?;
+                    eprintln!(
+                        "key {} ({}) created for {email}; it is shown once:",
+                        key.prefix, key.name
+                    );
+                    println!("{token}");
                 }
             }
         }

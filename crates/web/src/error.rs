@@ -53,7 +53,8 @@ pub fn status_of(e: &AppError) -> StatusCode {
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
-    pub problem: Problem,
+    /// Boxed: errors travel in `Result`s everywhere, and a small `Err` keeps them cheap.
+    pub problem: Box<Problem>,
 }
 
 impl ApiError {
@@ -70,7 +71,7 @@ impl ApiError {
             .unwrap_or_default();
         ApiError {
             status,
-            problem: Problem {
+            problem: Box::new(Problem {
                 type_uri: format!("/api/v1/docs#error-{code}"),
                 title: status.canonical_reason().unwrap_or("Error").to_string(),
                 status: status.as_u16(),
@@ -78,7 +79,7 @@ impl ApiError {
                 code: code.to_string(),
                 field: field.map(str::to_string),
                 errors,
-            },
+            }),
         }
     }
 
@@ -126,7 +127,7 @@ impl From<AppError> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = serde_json::to_vec(&self.problem).unwrap_or_default();
+        let body = serde_json::to_vec(&*self.problem).unwrap_or_default();
         let mut resp = (self.status, body).into_response();
         resp.headers_mut().insert(
             header::CONTENT_TYPE,

@@ -23,7 +23,7 @@ fn catalogue() -> &'static Catalogue {
 }
 
 /// The message for `key` in `lang`; the key itself when missing, so a gap is visible, not blank.
-pub fn message<'a>(lang: Lang, key: &'a str) -> &'a str {
+pub fn message(lang: Lang, key: &str) -> &str {
     match catalogue().get(key) {
         Some((fr, en)) => match lang {
             Lang::Fr => fr,

@@ -11,6 +11,32 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("login.html", include_str!("../templates/login.html")),
     ("signup.html", include_str!("../templates/signup.html")),
     ("dashboard.html", include_str!("../templates/dashboard.html")),
+    ("macros.html", include_str!("../templates/macros.html")),
+    ("grants_table.html", include_str!("../templates/grants_table.html")),
+    (
+        "forgot_password.html",
+        include_str!("../templates/forgot_password.html"),
+    ),
+    ("reset_password.html", include_str!("../templates/reset_password.html")),
+    (
+        "invitation_accept.html",
+        include_str!("../templates/invitation_accept.html"),
+    ),
+    ("terms.html", include_str!("../templates/terms.html")),
+    ("terms_accept.html", include_str!("../templates/terms_accept.html")),
+    ("api_keys.html", include_str!("../templates/api_keys.html")),
+    ("users.html", include_str!("../templates/users.html")),
+    ("company.html", include_str!("../templates/company.html")),
+    ("audit.html", include_str!("../templates/audit.html")),
+    ("support.html", include_str!("../templates/support.html")),
+    ("op_accounts.html", include_str!("../templates/op_accounts.html")),
+    ("op_account.html", include_str!("../templates/op_account.html")),
+    ("op_support.html", include_str!("../templates/op_support.html")),
+    ("op_outbox.html", include_str!("../templates/op_outbox.html")),
+    ("op_email.html", include_str!("../templates/op_email.html")),
+    ("op_clocks.html", include_str!("../templates/op_clocks.html")),
+    ("op_terms.html", include_str!("../templates/op_terms.html")),
+    ("op_jobs.html", include_str!("../templates/op_jobs.html")),
 ];
 
 pub struct Views {
@@ -79,5 +105,33 @@ mod tests {
         for (name, source) in TEMPLATES {
             env.add_template(name, source).unwrap_or_else(|e| panic!("{name}: {e}"));
         }
+    }
+
+    /// Every literal `t("key")` / `t('key')` of every template exists in the catalogue.
+    #[test]
+    fn every_template_key_is_in_the_catalogue() {
+        let known: std::collections::HashSet<&str> = crate::i18n::keys().collect();
+        let mut missing = Vec::new();
+        for (name, source) in TEMPLATES {
+            for quote in ['"', '\''] {
+                let open = format!("t({quote}");
+                let mut rest = *source;
+                while let Some(i) = rest.find(&open) {
+                    let preceded = source.len() - rest.len() + i;
+                    rest = &rest[i + open.len()..];
+                    // `t(` must start a call, not end another name (`set(`, `list(`…).
+                    let prev = source[..preceded].chars().last();
+                    if prev.is_some_and(|c| c.is_alphanumeric() || c == '_') {
+                        continue;
+                    }
+                    let Some(end) = rest.find(quote) else { break };
+                    let key = &rest[..end];
+                    if rest[end + 1..].starts_with(')') && !known.contains(key) {
+                        missing.push(format!("{name}: {key}"));
+                    }
+                }
+            }
+        }
+        assert!(missing.is_empty(), "keys missing from messages.toml: {missing:?}");
     }
 }

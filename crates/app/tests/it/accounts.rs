@@ -34,7 +34,11 @@ async fn signup_records_acceptance_and_requires_verified_email() {
         let w = World::new(db).await;
         let email = "jeanne@fromagerie-durand.test";
         let before = Timestamp::now();
-        let signed = w.app.signup(signup_input(" Jeanne@Fromagerie-Durand.test "), &visitor()).await.expect("signup");
+        let signed = w
+            .app
+            .signup(signup_input(" Jeanne@Fromagerie-Durand.test "), &visitor())
+            .await
+            .expect("signup");
         let after = Timestamp::now();
 
         let account = w.app.account(signed.account_id).await.expect("account");
@@ -64,13 +68,26 @@ async fn signup_records_acceptance_and_requires_verified_email() {
         assert!(token.len() >= 32, "token {token:?}");
 
         let password = "une phrase de passe solide";
-        assert_eq!(code(w.app.login(email, password, &visitor()).await), "email_not_verified");
-        assert_eq!(w.app.verify_email(&token, &visitor()).await.expect("verify"), signed.user_id);
+        assert_eq!(
+            code(w.app.login(email, password, &visitor()).await),
+            "email_not_verified"
+        );
+        assert_eq!(
+            w.app.verify_email(&token, &visitor()).await.expect("verify"),
+            signed.user_id
+        );
         assert_eq!(code(w.app.verify_email(&token, &visitor()).await), "token_used");
 
-        let session = w.app.login(email, password, &visitor()).await.expect("login after verification");
+        let session = w
+            .app
+            .login(email, password, &visitor())
+            .await
+            .expect("login after verification");
         assert_eq!(session.principal.user.id, signed.user_id);
-        assert_eq!(session.principal.account.as_ref().map(|a| a.id), Some(signed.account_id));
+        assert_eq!(
+            session.principal.account.as_ref().map(|a| a.id),
+            Some(signed.account_id)
+        );
         assert!(!session.principal.terms_required);
         assert_eq!(w.trail(Some(signed.account_id), "account.signup").await.len(), 1);
         assert_eq!(w.trail(Some(signed.account_id), "user.verify_email").await.len(), 1);
@@ -82,23 +99,59 @@ async fn signup_records_acceptance_and_requires_verified_email() {
 async fn refused_signup_writes_nothing() {
     on_every_backend(async |db| {
         let w = World::new(db).await;
-        let (accounts, users, emails, jobs) =
-            (w.count("accounts").await, w.count("users").await, w.count("emails").await, w.count("jobs").await);
+        let (accounts, users, emails, jobs) = (
+            w.count("accounts").await,
+            w.count("users").await,
+            w.count("emails").await,
+            w.count("jobs").await,
+        );
 
-        let bad_siren = w.app.signup(SignupInput { siren: "732829321".into(), ..signup_input("a@durand.test") }, &visitor()).await;
+        let bad_siren = w
+            .app
+            .signup(
+                SignupInput {
+                    siren: "732829321".into(),
+                    ..signup_input("a@durand.test")
+                },
+                &visitor(),
+            )
+            .await;
         assert_eq!(invalid_fields(bad_siren), ["siren"]);
 
         let taken = w.app.signup(signup_input(ADMIN.0), &visitor()).await;
         assert!(
-            matches!(taken, Err(app::AppError::Conflict { field: "admin_email", code: "email_taken" })),
+            matches!(
+                taken,
+                Err(app::AppError::Conflict {
+                    field: "admin_email",
+                    code: "email_taken"
+                })
+            ),
             "{taken:?}"
         );
 
-        let weak = w.app.signup(SignupInput { password: "aaaaaaaaaaaaaa".into(), ..signup_input("b@durand.test") }, &visitor()).await;
+        let weak = w
+            .app
+            .signup(
+                SignupInput {
+                    password: "aaaaaaaaaaaaaa".into(),
+                    ..signup_input("b@durand.test")
+                },
+                &visitor(),
+            )
+            .await;
         assert_eq!(invalid_fields(weak), ["password"]);
 
-        let unaccepted =
-            w.app.signup(SignupInput { accept_terms: false, ..signup_input("c@durand.test") }, &visitor()).await;
+        let unaccepted = w
+            .app
+            .signup(
+                SignupInput {
+                    accept_terms: false,
+                    ..signup_input("c@durand.test")
+                },
+                &visitor(),
+            )
+            .await;
         assert_eq!(invalid_fields(unaccepted), ["accept_terms"]);
 
         assert_eq!(w.count("accounts").await, accounts);
@@ -117,13 +170,19 @@ async fn reference_optout_is_recorded_and_audited() {
         let admin = w.principal(ADMIN).await;
         assert!(!w.app.account(w.account).await.expect("account").reference_optout);
 
-        w.app.set_reference_optout(w.account, true, &actor(&admin)).await.expect("opt out");
+        w.app
+            .set_reference_optout(w.account, true, &actor(&admin))
+            .await
+            .expect("opt out");
         assert!(w.app.account(w.account).await.expect("account").reference_optout);
         let entries = w.trail(Some(w.account), "account.reference_optout").await;
         assert_eq!(entries.len(), 1);
         assert_eq!(entries[0].actor_id, Some(admin.user.id.to_string()));
 
-        w.app.set_reference_optout(w.account, false, &actor(&admin)).await.expect("opt in");
+        w.app
+            .set_reference_optout(w.account, false, &actor(&admin))
+            .await
+            .expect("opt in");
         assert!(!w.app.account(w.account).await.expect("account").reference_optout);
         assert_eq!(w.trail(Some(w.account), "account.reference_optin").await.len(), 1);
     })
@@ -145,16 +204,32 @@ async fn new_terms_are_announced_then_required_after_their_effective_date() {
         let w = World::new(db).await;
         let operator = w.principal(OPERATOR).await;
         // A second company, so that the announcement reaches every account's administrators.
-        let other = w.app.signup(signup_input("jeanne@fromagerie-durand.test"), &visitor()).await.expect("signup");
+        let other = w
+            .app
+            .signup(signup_input("jeanne@fromagerie-durand.test"), &visitor())
+            .await
+            .expect("signup");
 
         let future = Timestamp::now() + SignedDuration::from_hours(24 * 30);
-        let v2 = w.app.publish_terms(terms("2027-01", future), &actor(&operator)).await.expect("publish");
+        let v2 = w
+            .app
+            .publish_terms(terms("2027-01", future), &actor(&operator))
+            .await
+            .expect("publish");
         for admin in [ADMIN.0, "jeanne@fromagerie-durand.test"] {
             let email = w.last_email(admin, "terms_published").await;
             assert!(email.body_text.contains("2027-01"), "{}", email.body_text);
-            assert!(email.body_text.contains(&format!("/terms/{}", v2.id)), "{}", email.body_text);
+            assert!(
+                email.body_text.contains(&format!("/terms/{}", v2.id)),
+                "{}",
+                email.body_text
+            );
         }
-        assert_eq!(w.emails(MEMBER.0, "terms_published").await.len(), 0, "members are not administrators");
+        assert_eq!(
+            w.emails(MEMBER.0, "terms_published").await.len(),
+            0,
+            "members are not administrators"
+        );
         assert_eq!(w.trail(None, "terms.publish").await.len(), 1);
 
         // Before its effective date the new version binds nobody yet.
@@ -163,10 +238,19 @@ async fn new_terms_are_announced_then_required_after_their_effective_date() {
 
         // A version whose effective date has passed must be accepted at the next login.
         let past = Timestamp::now() - SignedDuration::from_mins(5);
-        let v3 = w.app.publish_terms(terms("2026-12", past), &actor(&operator)).await.expect("publish");
+        let v3 = w
+            .app
+            .publish_terms(terms("2026-12", past), &actor(&operator))
+            .await
+            .expect("publish");
         let session = w.login(ADMIN).await;
         assert!(session.principal.terms_required);
-        let p = w.app.authenticate_session(&session.token).await.expect("auth").expect("session");
+        let p = w
+            .app
+            .authenticate_session(&session.token)
+            .await
+            .expect("auth")
+            .expect("session");
         assert!(p.terms_required);
         // The member belongs to the same account: the account (the group) accepts once for all.
         let member = w.login(MEMBER).await;
@@ -174,9 +258,19 @@ async fn new_terms_are_announced_then_required_after_their_effective_date() {
 
         let accepted = w.app.accept_terms(&p, &actor(&p)).await.expect("accept");
         assert_eq!(accepted.id, v3.id);
-        let p = w.app.authenticate_session(&session.token).await.expect("auth").expect("session");
+        let p = w
+            .app
+            .authenticate_session(&session.token)
+            .await
+            .expect("auth")
+            .expect("session");
         assert!(!p.terms_required);
-        let m = w.app.authenticate_session(&member.token).await.expect("auth").expect("session");
+        let m = w
+            .app
+            .authenticate_session(&member.token)
+            .await
+            .expect("auth")
+            .expect("session");
         assert!(!m.terms_required);
 
         let acceptances = w.app.terms_acceptances(w.account).await.expect("acceptances");
@@ -184,10 +278,16 @@ async fn new_terms_are_announced_then_required_after_their_effective_date() {
         versions.sort_unstable();
         assert_eq!(versions, ["2026-11", "2026-12"]);
         let latest = &acceptances[0];
-        assert_eq!((latest.version.as_str(), latest.ip.as_deref()), ("2026-12", Some("198.51.100.20")));
+        assert_eq!(
+            (latest.version.as_str(), latest.ip.as_deref()),
+            ("2026-12", Some("198.51.100.20"))
+        );
         assert_eq!(w.trail(Some(w.account), "terms.accept").await.len(), 1);
         // The other company still has to accept.
-        assert_ne!(w.app.account(other.account_id).await.expect("account").terms_version_id, Some(v3.id));
+        assert_ne!(
+            w.app.account(other.account_id).await.expect("account").terms_version_id,
+            Some(v3.id)
+        );
     })
     .await;
 }
@@ -202,18 +302,46 @@ async fn ending_an_account_for_breach_stops_access_at_once() {
         let member = w.login(MEMBER).await;
 
         // A second administrator, so that "each administrator" means more than one.
-        let invitation = InviteInput { email: "co-gerant@boulangerie-exemple.test".into(), role: "admin".into(), lang: Some(Lang::En) };
-        w.app.invite(&admin.principal, invitation, &actor(&admin.principal)).await.expect("invite");
-        let token = token_in(&w.last_email("co-gerant@boulangerie-exemple.test", "invitation").await, "/invitations/accept");
-        let accept = AcceptInvitationInput { token, name: "Paul Martin".into(), password: "un autre mot de passe".into() };
-        w.app.accept_invitation(accept, Lang::En, &visitor()).await.expect("accept invitation");
+        let invitation = InviteInput {
+            email: "co-gerant@boulangerie-exemple.test".into(),
+            role: "admin".into(),
+            lang: Some(Lang::En),
+        };
+        w.app
+            .invite(&admin.principal, invitation, &actor(&admin.principal))
+            .await
+            .expect("invite");
+        let token = token_in(
+            &w.last_email("co-gerant@boulangerie-exemple.test", "invitation").await,
+            "/invitations/accept",
+        );
+        let accept = AcceptInvitationInput {
+            token,
+            name: "Paul Martin".into(),
+            password: "un autre mot de passe".into(),
+        };
+        w.app
+            .accept_invitation(accept, Lang::En, &visitor())
+            .await
+            .expect("accept invitation");
 
-        let (_, admin_key) = w.app.create_api_key(&admin.principal, "compta", &actor(&admin.principal)).await.expect("key");
-        let (_, member_key) = w.app.create_api_key(&member.principal, "caisse", &actor(&member.principal)).await.expect("key");
+        let (_, admin_key) = w
+            .app
+            .create_api_key(&admin.principal, "compta", &actor(&admin.principal))
+            .await
+            .expect("key");
+        let (_, member_key) = w
+            .app
+            .create_api_key(&member.principal, "caisse", &actor(&member.principal))
+            .await
+            .expect("key");
         assert!(w.app.authenticate_api_key(&member_key).await.expect("auth").is_some());
 
         let reason = "Revente des accès à des tiers, constatée le 2 mai";
-        w.app.end_account_for_breach(w.account, reason, &actor(&operator)).await.expect("end account");
+        w.app
+            .end_account_for_breach(w.account, reason, &actor(&operator))
+            .await
+            .expect("end account");
 
         for token in [&admin.token, &member.token] {
             assert!(w.app.authenticate_session(token).await.expect("auth").is_none());
@@ -240,7 +368,10 @@ async fn ending_an_account_for_breach_stops_access_at_once() {
         assert_eq!(entries[0].actor_kind, "operator");
         assert_eq!(w.trail(None, "account.end_for_breach").await.len(), 1);
 
-        assert_eq!(code(w.app.end_account_for_breach(w.account, reason, &actor(&operator)).await), "account_already_ended");
+        assert_eq!(
+            code(w.app.end_account_for_breach(w.account, reason, &actor(&operator)).await),
+            "account_already_ended"
+        );
     })
     .await;
 }
@@ -252,19 +383,39 @@ async fn an_account_on_a_test_clock_lives_at_the_clock_time() {
         let operator = w.principal(OPERATOR).await;
         let op = actor(&operator);
 
-        let clock = w.app.create_clock("bac à sable", "2030-01-15T09:00:00Z", &op).await.expect("create clock");
+        let clock = w
+            .app
+            .create_clock("bac à sable", "2030-01-15T09:00:00Z", &op)
+            .await
+            .expect("create clock");
         assert_eq!(clock.now, at("2030-01-15T09:00:00Z"));
-        w.app.attach_clock(w.account, Some(clock.id), &op).await.expect("attach");
-        assert_eq!(w.app.now_for(Some(w.account)).await.expect("now"), at("2030-01-15T09:00:00Z"));
+        w.app
+            .attach_clock(w.account, Some(clock.id), &op)
+            .await
+            .expect("attach");
+        assert_eq!(
+            w.app.now_for(Some(w.account)).await.expect("now"),
+            at("2030-01-15T09:00:00Z")
+        );
         assert_eq!(w.app.clock(clock.id).await.expect("clock").accounts, 1);
 
-        let (moved, _) = w.app.advance_clock(clock.id, "2030-02-01T00:00:00Z", &op).await.expect("advance");
+        let (moved, _) = w
+            .app
+            .advance_clock(clock.id, "2030-02-01T00:00:00Z", &op)
+            .await
+            .expect("advance");
         assert_eq!(moved.now, at("2030-02-01T00:00:00Z"));
-        assert_eq!(w.app.now_for(Some(w.account)).await.expect("now"), at("2030-02-01T00:00:00Z"));
+        assert_eq!(
+            w.app.now_for(Some(w.account)).await.expect("now"),
+            at("2030-02-01T00:00:00Z")
+        );
 
         let backwards = w.app.advance_clock(clock.id, "2030-01-20T00:00:00Z", &op).await;
         assert_eq!(invalid_fields(backwards), ["to"]);
-        assert_eq!(w.app.clock(clock.id).await.expect("clock").now, at("2030-02-01T00:00:00Z"));
+        assert_eq!(
+            w.app.clock(clock.id).await.expect("clock").now,
+            at("2030-02-01T00:00:00Z")
+        );
 
         w.app.attach_clock(w.account, None, &op).await.expect("detach");
         let now = w.app.now_for(Some(w.account)).await.expect("now");

@@ -6,7 +6,9 @@ use store::{Backend, Db, sqlx};
 /// Runs one statement in a platform-scope write transaction; the number of rows it touched.
 async fn execute(db: &Db, sql: &str) -> Result<u64, sqlx::Error> {
     let mut tx = db.write().await.expect("write");
-    let done = sqlx::query(sqlx::AssertSqlSafe(sql.to_string())).execute(&mut *tx).await?;
+    let done = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await.expect("commit");
     Ok(done.rows_affected())
 }
@@ -19,9 +21,15 @@ async fn the_trail_verifies_survives_erasure_and_detects_tampering() {
         let admin = w.principal(ADMIN).await;
         let operator = w.principal(OPERATOR).await;
         w.principal(MEMBER).await;
-        w.app.set_reference_optout(w.account, true, &actor(&admin)).await.expect("opt out");
+        w.app
+            .set_reference_optout(w.account, true, &actor(&admin))
+            .await
+            .expect("opt out");
         w.app.grant_support(&admin, 1, &actor(&admin)).await.expect("grant");
-        w.app.support_view(&operator, w.account, &actor(&operator)).await.expect("view");
+        w.app
+            .support_view(&operator, w.account, &actor(&operator))
+            .await
+            .expect("view");
 
         let report = w.app.verify_audit(|_, _| {}).await.expect("verify");
         assert!(report.breaks.is_empty(), "{:?}", report.breaks);
@@ -40,9 +48,12 @@ async fn the_trail_verifies_survives_erasure_and_detects_tampering() {
         // The personal context (address, user agent) may be erased and the chain still holds.
         let with_ip = format!("SELECT COUNT(*) FROM audit_log WHERE chain = '{account}' AND ip IS NOT NULL");
         assert!(scalar(&db, &with_ip).await > 0);
-        let erased = execute(&db, &format!("UPDATE audit_log SET ip = NULL, user_agent = NULL WHERE chain = '{account}'"))
-            .await
-            .expect("erasing the context is allowed");
+        let erased = execute(
+            &db,
+            &format!("UPDATE audit_log SET ip = NULL, user_agent = NULL WHERE chain = '{account}'"),
+        )
+        .await
+        .expect("erasing the context is allowed");
         assert!(erased > 0);
         assert_eq!(scalar(&db, &with_ip).await, 0);
         let report = w.app.verify_audit(|_, _| {}).await.expect("verify");
@@ -57,14 +68,21 @@ async fn the_trail_verifies_survives_erasure_and_detects_tampering() {
         assert_eq!(execute(&db, &rewrite).await.expect("tamper"), 1);
         let report = w.app.verify_audit(|_, _| {}).await.expect("verify");
         assert_eq!(report.breaks.len(), 1, "{:?}", report.breaks);
-        assert!(report.breaks[0].contains(&format!("chain {account}: entry 2 was altered")), "{:?}", report.breaks);
+        assert!(
+            report.breaks[0].contains(&format!("chain {account}: entry 2 was altered")),
+            "{:?}",
+            report.breaks
+        );
     })
     .await;
 }
 
 async fn scalar(db: &Db, sql: &str) -> i64 {
     let mut tx = db.read().await.expect("read");
-    let n = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&mut *tx).await.expect("query");
+    let n = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string()))
+        .fetch_one(&mut *tx)
+        .await
+        .expect("query");
     tx.commit().await.expect("commit");
     n
 }

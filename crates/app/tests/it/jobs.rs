@@ -24,7 +24,11 @@ impl Handler for Flaky {
     fn run<'a>(&'a self, _ctx: &'a JobContext) -> BoxFuture<'a, anyhow::Result<()>> {
         let run = self.runs.fetch_add(1, Ordering::SeqCst) + 1;
         Box::pin(async move {
-            if run <= self.failures { Err(anyhow::anyhow!("planned failure {run}")) } else { Ok(()) }
+            if run <= self.failures {
+                Err(anyhow::anyhow!("planned failure {run}"))
+            } else {
+                Ok(())
+            }
         })
     }
 }
@@ -61,7 +65,10 @@ async fn enqueue(db: &Db, spec: JobSpec) -> JobId {
 
 async fn job(db: &Db, id: JobId) -> Job {
     let mut tx = db.read().await.expect("read");
-    let job = store::jobs::get(&mut tx, id).await.expect("get job").expect("job exists");
+    let job = store::jobs::get(&mut tx, id)
+        .await
+        .expect("get job")
+        .expect("job exists");
     tx.commit().await.expect("commit");
     job
 }
@@ -69,7 +76,9 @@ async fn job(db: &Db, id: JobId) -> Job {
 async fn new_clock(db: &Db, start: Timestamp) -> ClockId {
     let id = ClockId::new();
     let mut tx = db.write().await.expect("write");
-    store::clocks::insert(&mut tx, id, "jobs", start, Timestamp::now()).await.expect("insert clock");
+    store::clocks::insert(&mut tx, id, "jobs", start, Timestamp::now())
+        .await
+        .expect("insert clock");
     tx.commit().await.expect("commit");
     id
 }
@@ -82,7 +91,10 @@ async fn a_unique_key_refuses_a_second_job() {
         let mut tx = db.write().await.expect("write");
         let first = jobs::enqueue(&mut tx, spec(), now).await.expect("first enqueue");
         let second = jobs::enqueue(&mut tx, spec(), now).await;
-        assert!(matches!(&second, Err(Enqueue::Duplicate(key)) if key == "invoice:42"), "{second:?}");
+        assert!(
+            matches!(&second, Err(Enqueue::Duplicate(key)) if key == "invoice:42"),
+            "{second:?}"
+        );
         // The refusal leaves the transaction usable (PostgreSQL would otherwise abort it).
         tx.commit().await.expect("commit after a refused duplicate");
         assert_eq!(job(&db, first).await.unique_key.as_deref(), Some("invoice:42"));
@@ -95,10 +107,17 @@ async fn a_unique_key_refuses_a_second_job() {
 async fn a_job_enqueued_in_a_rolled_back_transaction_does_not_exist() {
     on_every_backend(async |db| {
         let mut tx = db.write().await.expect("write");
-        let id = jobs::enqueue(&mut tx, JobSpec::new(FLAKY, serde_json::json!({}), Timestamp::now()), Timestamp::now())
-            .await
-            .expect("enqueue");
-        assert!(store::jobs::get(&mut tx, id).await.expect("get").is_some(), "visible inside its transaction");
+        let id = jobs::enqueue(
+            &mut tx,
+            JobSpec::new(FLAKY, serde_json::json!({}), Timestamp::now()),
+            Timestamp::now(),
+        )
+        .await
+        .expect("enqueue");
+        assert!(
+            store::jobs::get(&mut tx, id).await.expect("get").is_some(),
+            "visible inside its transaction"
+        );
         tx.rollback().await.expect("rollback");
 
         let mut tx = db.read().await.expect("read");
@@ -116,22 +135,43 @@ async fn failed_jobs_are_retried_with_backoff_until_attempts_run_out() {
         let flaky_runs = Arc::new(AtomicUsize::new(0));
         let doomed_runs = Arc::new(AtomicUsize::new(0));
         let mut registry = Registry::new();
-        registry.register(FLAKY, Flaky { failures: 2, runs: flaky_runs.clone() });
-        registry.register("test.doomed", Flaky { failures: usize::MAX, runs: doomed_runs.clone() });
+        registry.register(
+            FLAKY,
+            Flaky {
+                failures: 2,
+                runs: flaky_runs.clone(),
+            },
+        );
+        registry.register(
+            "test.doomed",
+            Flaky {
+                failures: usize::MAX,
+                runs: doomed_runs.clone(),
+            },
+        );
         let clock = new_clock(&db, t0).await;
         let flaky = enqueue(&db, JobSpec::new(FLAKY, serde_json::json!({}), t0).clock(Some(clock))).await;
-        let doomed =
-            enqueue(&db, JobSpec::new("test.doomed", serde_json::json!({}), t0).clock(Some(clock)).max_attempts(3)).await;
+        let doomed = enqueue(
+            &db,
+            JobSpec::new("test.doomed", serde_json::json!({}), t0)
+                .clock(Some(clock))
+                .max_attempts(3),
+        )
+        .await;
 
         // Within the first backoff (10 s) only the first attempts run.
-        let report = jobs::advance_clock(&db, &registry, clock, t0 + SignedDuration::from_secs(5)).await.expect("advance");
+        let report = jobs::advance_clock(&db, &registry, clock, t0 + SignedDuration::from_secs(5))
+            .await
+            .expect("advance");
         assert_eq!(report.jobs_run, 2);
         let j = job(&db, flaky).await;
         assert_eq!((j.state.as_str(), j.attempts), ("available", 1));
         assert_eq!(j.run_at, t0 + jobs::backoff(1));
         assert_eq!(j.last_error.as_deref(), Some("planned failure 1"));
 
-        jobs::advance_clock(&db, &registry, clock, t0 + SignedDuration::from_hours(1)).await.expect("advance");
+        jobs::advance_clock(&db, &registry, clock, t0 + SignedDuration::from_hours(1))
+            .await
+            .expect("advance");
         assert_eq!(flaky_runs.load(Ordering::SeqCst), 3);
         let j = job(&db, flaky).await;
         assert_eq!((j.state.as_str(), j.attempts), ("completed", 3));
@@ -142,7 +182,11 @@ async fn failed_jobs_are_retried_with_backoff_until_attempts_run_out() {
         assert_eq!(doomed_runs.load(Ordering::SeqCst), 3);
         let d = job(&db, doomed).await;
         assert_eq!((d.state.as_str(), d.attempts), ("failed", 3));
-        assert!(d.last_error.as_deref().is_some_and(|e| e.contains("planned failure 3")), "{:?}", d.last_error);
+        assert!(
+            d.last_error.as_deref().is_some_and(|e| e.contains("planned failure 3")),
+            "{:?}",
+            d.last_error
+        );
     })
     .await;
 }
@@ -159,7 +203,11 @@ async fn advancing_a_test_clock_runs_due_jobs_in_order_at_their_own_time() {
         let day = |n: i64| t + SignedDuration::from_hours(24 * n);
         let clock = new_clock(&db, t).await;
         for (label, n) in [("third", 3), ("first", 1), ("second", 2)] {
-            enqueue(&db, JobSpec::new(RECORD, serde_json::json!({ "label": label }), day(n)).clock(Some(clock))).await;
+            enqueue(
+                &db,
+                JobSpec::new(RECORD, serde_json::json!({ "label": label }), day(n)).clock(Some(clock)),
+            )
+            .await;
         }
 
         // Real-time workers never run a test clock's jobs.
@@ -167,22 +215,44 @@ async fn advancing_a_test_clock_runs_due_jobs_in_order_at_their_own_time() {
         assert_eq!(runner.drain().await.expect("drain"), 0);
         assert!(seen.lock().expect("lock").is_empty());
 
-        let report = jobs::advance_clock(&db, &registry, clock, day(2)).await.expect("advance");
+        let report = jobs::advance_clock(&db, &registry, clock, day(2))
+            .await
+            .expect("advance");
         assert_eq!(report.jobs_run, 2);
         let expected: Vec<Seen> = [("first", day(1)), ("second", day(2))]
             .into_iter()
-            .map(|(label, when)| Seen { label: label.into(), now: when, run_at: when })
+            .map(|(label, when)| Seen {
+                label: label.into(),
+                now: when,
+                run_at: when,
+            })
             .collect();
         assert_eq!(*seen.lock().expect("lock"), expected);
         let mut tx = db.read().await.expect("read");
-        assert_eq!(store::clocks::get(&mut tx, clock).await.expect("get").expect("clock").now, day(2));
+        assert_eq!(
+            store::clocks::get(&mut tx, clock)
+                .await
+                .expect("get")
+                .expect("clock")
+                .now,
+            day(2)
+        );
         tx.commit().await.expect("commit");
 
-        let report = jobs::advance_clock(&db, &registry, clock, day(5)).await.expect("advance");
+        let report = jobs::advance_clock(&db, &registry, clock, day(5))
+            .await
+            .expect("advance");
         assert_eq!(report.jobs_run, 1);
         let seen = seen.lock().expect("lock").clone();
         assert_eq!(seen.len(), 3);
-        assert_eq!(seen[2], Seen { label: "third".into(), now: day(3), run_at: day(3) });
+        assert_eq!(
+            seen[2],
+            Seen {
+                label: "third".into(),
+                now: day(3),
+                run_at: day(3)
+            }
+        );
     })
     .await;
 }
@@ -190,33 +260,66 @@ async fn advancing_a_test_clock_runs_due_jobs_in_order_at_their_own_time() {
 #[tokio::test]
 async fn a_job_whose_lease_expired_is_taken_over() {
     on_every_backend(async |db| {
-        let id = enqueue(&db, JobSpec::new(FLAKY, serde_json::json!({}), Timestamp::now() - SignedDuration::from_secs(1))).await;
+        let id = enqueue(
+            &db,
+            JobSpec::new(
+                FLAKY,
+                serde_json::json!({}),
+                Timestamp::now() - SignedDuration::from_secs(1),
+            ),
+        )
+        .await;
 
         // Worker A claims the job and dies: its lease is already over.
         let now = Timestamp::now();
         let mut tx = db.write().await.expect("write");
-        let a = store::jobs::claim(&mut tx, db.backend(), "worker-a", now, now - SignedDuration::from_secs(1))
-            .await
-            .expect("claim")
-            .expect("a due job");
+        let a = store::jobs::claim(
+            &mut tx,
+            db.backend(),
+            "worker-a",
+            now,
+            now - SignedDuration::from_secs(1),
+        )
+        .await
+        .expect("claim")
+        .expect("a due job");
         tx.commit().await.expect("commit");
         assert_eq!((a.id, a.attempts, a.locked_by.as_deref()), (id, 1, Some("worker-a")));
 
         let now = Timestamp::now();
         let mut tx = db.write().await.expect("write");
-        let b = store::jobs::claim(&mut tx, db.backend(), "worker-b", now, now + SignedDuration::from_secs(60))
-            .await
-            .expect("claim")
-            .expect("the abandoned job");
+        let b = store::jobs::claim(
+            &mut tx,
+            db.backend(),
+            "worker-b",
+            now,
+            now + SignedDuration::from_secs(60),
+        )
+        .await
+        .expect("claim")
+        .expect("the abandoned job");
         tx.commit().await.expect("commit");
         assert_eq!((b.id, b.attempts, b.locked_by.as_deref()), (id, 2, Some("worker-b")));
 
         // B holds a live lease now: nobody else gets the job.
         let mut tx = db.write().await.expect("write");
-        assert!(store::jobs::claim(&mut tx, db.backend(), "worker-c", now, now).await.expect("claim").is_none());
+        assert!(
+            store::jobs::claim(&mut tx, db.backend(), "worker-c", now, now)
+                .await
+                .expect("claim")
+                .is_none()
+        );
         // A comes back too late: its completion is refused, B's is accepted.
-        assert!(!store::jobs::complete(&mut tx, id, "worker-a", Timestamp::now()).await.expect("complete"));
-        assert!(store::jobs::complete(&mut tx, id, "worker-b", Timestamp::now()).await.expect("complete"));
+        assert!(
+            !store::jobs::complete(&mut tx, id, "worker-a", Timestamp::now())
+                .await
+                .expect("complete")
+        );
+        assert!(
+            store::jobs::complete(&mut tx, id, "worker-b", Timestamp::now())
+                .await
+                .expect("complete")
+        );
         tx.commit().await.expect("commit");
         let j = job(&db, id).await;
         assert_eq!((j.state.as_str(), j.attempts), ("completed", 2));
@@ -232,7 +335,11 @@ async fn concurrent_workers_never_run_a_job_twice() {
         let now = Timestamp::now();
         let mut tx = db.write().await.expect("write");
         for _ in 0..JOBS {
-            let spec = JobSpec::new(app::handlers::DIAGNOSTIC_PROBE, serde_json::json!({ "hold_ms": 0 }), now);
+            let spec = JobSpec::new(
+                app::handlers::DIAGNOSTIC_PROBE,
+                serde_json::json!({ "hold_ms": 0 }),
+                now,
+            );
             jobs::enqueue(&mut tx, spec, now).await.expect("enqueue");
         }
         tx.commit().await.expect("commit");
@@ -259,14 +366,24 @@ async fn concurrent_workers_never_run_a_job_twice() {
 
         let mut tx = db.read().await.expect("read");
         let runs = store::jobs::diagnostic_runs(&mut tx).await.expect("runs");
-        let completed = store::jobs::list_by_state(&mut tx, "completed", 1000).await.expect("completed");
+        let completed = store::jobs::list_by_state(&mut tx, "completed", 1000)
+            .await
+            .expect("completed");
         tx.commit().await.expect("commit");
         assert_eq!(runs.len(), JOBS);
         let distinct: HashSet<&str> = runs.iter().map(|(job, _, _)| job.as_str()).collect();
         assert_eq!(distinct.len(), JOBS, "a job ran twice");
-        assert!(runs.iter().all(|(_, worker, finished)| *finished && worker.starts_with("probe-worker-")));
+        assert!(
+            runs.iter()
+                .all(|(_, worker, finished)| *finished && worker.starts_with("probe-worker-"))
+        );
         assert_eq!(completed.len(), JOBS);
-        assert!(completed.iter().all(|j| j.kind == app::handlers::DIAGNOSTIC_PROBE && j.attempts == 1), "a job was claimed twice");
+        assert!(
+            completed
+                .iter()
+                .all(|j| j.kind == app::handlers::DIAGNOSTIC_PROBE && j.attempts == 1),
+            "a job was claimed twice"
+        );
         assert_eq!(count_rows(&db, "jobs").await, JOBS as i64);
     })
     .await;

@@ -36,7 +36,12 @@ impl TestDb {
         let url = format!("sqlite:{}/t.db?mode=rwc", dir.path().display());
         let db = Db::connect(&url).await.expect("connect sqlite");
         db.migrate().await.expect("migrate sqlite");
-        TestDb { label: "sqlite", db, _dir: Some(dir), pg: None }
+        TestDb {
+            label: "sqlite",
+            db,
+            _dir: Some(dir),
+            pg: None,
+        }
     }
 
     async fn postgres(server_url: &str) -> TestDb {
@@ -47,9 +52,16 @@ impl TestDb {
             .await
             .expect("create test database");
         admin.close().await;
-        let db = Db::connect(&with_database(server_url, &name)).await.expect("connect postgres");
+        let db = Db::connect(&with_database(server_url, &name))
+            .await
+            .expect("connect postgres");
         db.migrate().await.expect("migrate postgres");
-        TestDb { label: "postgres", db, _dir: None, pg: Some((server_url.to_string(), name)) }
+        TestDb {
+            label: "postgres",
+            db,
+            _dir: None,
+            pg: Some((server_url.to_string(), name)),
+        }
     }
 
     /// Closes the pool and drops the PostgreSQL database; a SQLite file goes with its directory.
@@ -58,9 +70,11 @@ impl TestDb {
         if let Some((server_url, name)) = &self.pg {
             let admin = admin_pool(server_url).await;
             // Best effort: a leftover database is harmless, only untidy.
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                .execute(&admin)
-                .await;
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+            )))
+            .execute(&admin)
+            .await;
             admin.close().await;
         }
     }
@@ -68,12 +82,18 @@ impl TestDb {
 
 async fn admin_pool(url: &str) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
-    sqlx::any::AnyPoolOptions::new().max_connections(1).connect(url).await.expect("connect to TEST_DATABASE_URL")
+    sqlx::any::AnyPoolOptions::new()
+        .max_connections(1)
+        .connect(url)
+        .await
+        .expect("connect to TEST_DATABASE_URL")
 }
 
 /// `url` with its database (the path) replaced by `name`, keeping any query string.
 fn with_database(url: &str, name: &str) -> String {
-    let (scheme, rest) = url.split_once("://").expect("TEST_DATABASE_URL must look like postgres://host/db");
+    let (scheme, rest) = url
+        .split_once("://")
+        .expect("TEST_DATABASE_URL must look like postgres://host/db");
     let (rest, query) = match rest.split_once('?') {
         Some((r, q)) => (r, Some(q)),
         None => (rest, None),
@@ -132,9 +152,16 @@ impl World {
         let app = App::new(db.clone(), config, mail::Transport::Outbox);
         app.load_demo().await.expect("load demo");
         let mut tx = db.read().await.expect("read");
-        let admin = store::users::by_email(&mut tx, ADMIN.0).await.expect("admin").expect("demo admin");
+        let admin = store::users::by_email(&mut tx, ADMIN.0)
+            .await
+            .expect("admin")
+            .expect("demo admin");
         tx.commit().await.expect("commit");
-        World { app, db, account: admin.account_id.expect("demo admin has an account") }
+        World {
+            app,
+            db,
+            account: admin.account_id.expect("demo admin has an account"),
+        }
     }
 
     /// Another application (other settings) over the same database.
@@ -143,7 +170,10 @@ impl World {
     }
 
     pub async fn login(&self, (email, password): (&str, &str)) -> NewSession {
-        self.app.login(email, password, &visitor()).await.unwrap_or_else(|e| panic!("login {email}: {e}"))
+        self.app
+            .login(email, password, &visitor())
+            .await
+            .unwrap_or_else(|e| panic!("login {email}: {e}"))
     }
 
     pub async fn principal(&self, who: (&str, &str)) -> Principal {
@@ -152,7 +182,11 @@ impl World {
 
     /// The newest email to `to` built from `template`.
     pub async fn last_email(&self, to: &str, template: &str) -> StoredEmail {
-        self.emails(to, template).await.into_iter().next().unwrap_or_else(|| panic!("no {template} email to {to}"))
+        self.emails(to, template)
+            .await
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| panic!("no {template} email to {to}"))
     }
 
     /// Every email to `to` built from `template`, newest first.
@@ -163,7 +197,11 @@ impl World {
 
     /// Entries of an account's trail (the platform's with `None`) whose action is `action`.
     pub async fn trail(&self, account: Option<AccountId>, action: &str) -> Vec<ChainedEntry> {
-        let filter = store::audit::AuditFilter { action_prefix: Some(action.to_string()), limit: 500, ..Default::default() };
+        let filter = store::audit::AuditFilter {
+            action_prefix: Some(action.to_string()),
+            limit: 500,
+            ..Default::default()
+        };
         let entries = self.app.audit_trail(account, &filter).await.expect("audit trail");
         entries.into_iter().filter(|e| e.action == action).collect()
     }
@@ -192,7 +230,10 @@ pub async fn count_rows(db: &Db, table: &str) -> i64 {
 
 /// A worker configuration with a recognisable id.
 pub fn worker(id: &str) -> ::jobs::WorkerConfig {
-    ::jobs::WorkerConfig { worker_id: id.to_string(), ..::jobs::WorkerConfig::default() }
+    ::jobs::WorkerConfig {
+        worker_id: id.to_string(),
+        ..::jobs::WorkerConfig::default()
+    }
 }
 
 /// An anonymous visitor at a documentation address.
@@ -208,8 +249,15 @@ pub fn actor(p: &Principal) -> Actor {
 /// The single-use token of a link `…{path}?token=XYZ` in an email body.
 pub fn token_in(email: &StoredEmail, path: &str) -> String {
     let marker = format!("{path}?token=");
-    let start = email.body_text.find(&marker).unwrap_or_else(|| panic!("no {marker} link in {}", email.body_text)) + marker.len();
-    email.body_text[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_')).collect()
+    let start = email
+        .body_text
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {marker} link in {}", email.body_text))
+        + marker.len();
+    email.body_text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_'))
+        .collect()
 }
 
 /// The fields an `Invalid` error names, in order; panics on any other outcome.

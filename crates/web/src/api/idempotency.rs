@@ -114,13 +114,15 @@ pub async fn layer(State(state): State<WebState>, req: Request, next: Next) -> R
         status: parts.status.as_u16(),
         body: String::from_utf8_lossy(&body_bytes).into_owned(),
     };
-    if let Ok(mut tx) = state.app.db.write().await {
-        if store::idempotency::store(&mut tx, &scope_id, &key, &record, Timestamp::now())
-            .await
-            .is_ok()
-        {
-            let _ = tx.commit().await;
-        }
+    // A failure to remember is logged, not fatal: the client still gets its answer, and a retry
+    // would then run again as a new request.
+    let remembered = async {
+        let mut tx = state.app.db.write().await?;
+        store::idempotency::store(&mut tx, &scope_id, &key, &record, Timestamp::now()).await?;
+        tx.commit().await
+    };
+    if let Err(e) = remembered.await {
+        tracing::warn!(error = %e, "idempotency key not stored");
     }
     Response::from_parts(parts, Body::from(body_bytes))
 }

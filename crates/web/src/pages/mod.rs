@@ -1,7 +1,10 @@
 //! Server-rendered pages. Each module holds the pages of one area; they share [`Page`], which
 //! builds the context every template expects (language, user, CSRF token, current path).
 
+mod account;
+mod operator;
 mod public;
+mod settings;
 
 use crate::WebState;
 use crate::auth::{CsrfToken, build_cookie};
@@ -15,7 +18,12 @@ use minijinja::Value;
 use std::collections::BTreeMap;
 
 pub fn router() -> Router<WebState> {
-    Router::new().route("/static/app.css", get(css)).merge(public::router())
+    Router::new()
+        .route("/static/app.css", get(css))
+        .merge(public::router())
+        .merge(account::router())
+        .merge(settings::router())
+        .merge(operator::router())
 }
 
 async fn css() -> Response {
@@ -168,4 +176,63 @@ pub fn csrf_failed_page() -> Html<String> {
 /// Builds the session cookie.
 pub fn session_cookie(state: &WebState, token: String) -> cookie::Cookie<'static> {
     build_cookie(crate::auth::SESSION_COOKIE, token, state.secure_cookies, None)
+}
+
+/// Any serializable value for a template.
+pub fn ser<T: serde::Serialize>(v: &T) -> Value {
+    Value::from(minijinja::value::Serde(v))
+}
+
+/// `?notice=notice.xxx` after a Post/Redirect/Get.
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub struct NoticeQuery {
+    pub notice: Option<String>,
+}
+
+impl NoticeQuery {
+    pub fn key(&self) -> Option<&str> {
+        self.notice.as_deref().filter(|n| n.starts_with("notice."))
+    }
+}
+
+/// The page shown for unknown (or hidden) things.
+pub fn not_found(page: &Page, state: &WebState) -> Response {
+    page.message(
+        state,
+        StatusCode::NOT_FOUND,
+        "error.not_found_title",
+        crate::i18n::message(page.lang, "not_found"),
+        Some(("/", "nav.home")),
+    )
+}
+
+/// The page shown when the user may not do this.
+pub fn forbidden(page: &Page, state: &WebState, code: &str) -> Response {
+    page.message(
+        state,
+        StatusCode::FORBIDDEN,
+        "error.forbidden_title",
+        crate::i18n::message(page.lang, code),
+        Some(("/", "nav.home")),
+    )
+}
+
+/// A use-case error on a page without a form: a message page with the right status.
+pub fn error_page(page: &Page, state: &WebState, err: &app::AppError) -> Response {
+    match err {
+        app::AppError::NotFound => not_found(page, state),
+        app::AppError::Forbidden(code) => forbidden(page, state, code),
+        other => {
+            let (errors, error) = form_failure(page.lang, other);
+            let msg = error.or_else(|| errors.into_values().next()).unwrap_or_default();
+            page.message(
+                state,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "error.title",
+                &msg,
+                Some(("/", "nav.home")),
+            )
+        }
+    }
 }

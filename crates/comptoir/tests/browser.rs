@@ -1,0 +1,294 @@
+//! End-to-end test in a real browser through WebDriver: sign-up, email verification, login,
+//! API key creation and use, invitation and acceptance by a second person.
+//!
+//! Skipped unless `CHROMEDRIVER` names a chromedriver binary (`CHROME_BINARY` overrides the
+//! browser, `/usr/bin/chromium` by default). On a failing step a screenshot is saved to
+//! `test-artifacts/<step>.png`.
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+type Step<T> = Result<T, String>;
+
+struct Server {
+    addr: SocketAddr,
+    app: app::App,
+    shutdown: tokio::sync::watch::Sender<bool>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start_server() -> Server {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = store::Db::connect(&format!("sqlite:{}/t.db?mode=rwc", dir.path().display()))
+        .await
+        .expect("db");
+    db.migrate().await.expect("migrate");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let app = app::App::new(
+        db.clone(),
+        app::AppConfig {
+            public_url: format!("http://{addr}"),
+            ..Default::default()
+        },
+        mail::Transport::Outbox,
+    );
+    app.load_demo().await.expect("demo");
+    let (shutdown, shutdown_rx) = tokio::sync::watch::channel(false);
+    let runner = jobs::Runner::new(db, app.registry.clone(), jobs::WorkerConfig::default());
+    tokio::spawn(runner.run(shutdown_rx.clone()));
+    let router = web::router(web::WebState::new(app.clone(), false));
+    let mut stop = shutdown_rx;
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(async move {
+                let _ = stop.wait_for(|v| *v).await;
+            })
+            .await;
+    });
+    Server {
+        addr,
+        app,
+        shutdown,
+        _dir: dir,
+    }
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+/// Kills chromedriver however the test ends.
+struct Driver(Child);
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+async fn connect(port: u16, profile: &std::path::Path) -> Client {
+    let binary = std::env::var("CHROME_BINARY").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let caps = serde_json::json!({
+        "browserName": "chrome",
+        "goog:chromeOptions": {
+            "binary": binary,
+            "args": [
+                "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", format!("--user-data-dir={}", profile.display()),
+            ]
+        }
+    });
+    let caps = match caps {
+        serde_json::Value::Object(m) => m,
+        _ => unreachable!(),
+    };
+    let url = format!("http://127.0.0.1:{port}");
+    let mut last = String::new();
+    for _ in 0..50 {
+        match ClientBuilder::rustls()
+            .expect("rustls")
+            .capabilities(caps.clone())
+            .connect(&url)
+            .await
+        {
+            Ok(c) => return c,
+            Err(e) => {
+                last = e.to_string();
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    }
+    panic!("could not start a browser session: {last}");
+}
+
+async fn fill(c: &Client, css: &str, value: &str) -> Step<()> {
+    let el = c.find(Locator::Css(css)).await.map_err(|e| format!("{css}: {e}"))?;
+    el.clear().await.map_err(|e| format!("{css}: {e}"))?;
+    el.send_keys(value).await.map_err(|e| format!("{css}: {e}"))
+}
+
+async fn click(c: &Client, css: &str) -> Step<()> {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(|e| format!("{css}: {e}"))?
+        .click()
+        .await
+        .map_err(|e| format!("{css}: {e}"))
+}
+
+async fn text(c: &Client, css: &str) -> Step<String> {
+    c.find(Locator::Css(css))
+        .await
+        .map_err(|e| format!("{css}: {e}"))?
+        .text()
+        .await
+        .map_err(|e| format!("{css}: {e}"))
+}
+
+async fn goto(c: &Client, url: &str) -> Step<()> {
+    c.goto(url).await.map_err(|e| format!("goto {url}: {e}"))
+}
+
+/// The first link to `path` in the latest email to `to` (the outbox is in-process).
+async fn link_from_outbox(app: &app::App, to: &str, path: &str) -> Step<String> {
+    for _ in 0..50 {
+        let mails = app.outbox(Some(to), 20, 0).await.map_err(|e| e.to_string())?;
+        for m in &mails {
+            if let Some(i) = m.body_text.find(path) {
+                let start = m.body_text[..i].rfind("http").unwrap_or(i);
+                let end = m.body_text[i..]
+                    .find(char::is_whitespace)
+                    .map(|e| i + e)
+                    .unwrap_or(m.body_text.len());
+                return Ok(m.body_text[start..end].to_string());
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(format!("no email to {to} with a link to {path}"))
+}
+
+async fn login(c: &Client, base: &str, email: &str, password: &str) -> Step<()> {
+    goto(c, &format!("{base}/login")).await?;
+    fill(c, "#email", email).await?;
+    fill(c, "#password", password).await?;
+    click(c, "#login-submit").await?;
+    wait_for(c, "#current-email").await
+}
+
+async fn wait_for(c: &Client, css: &str) -> Step<()> {
+    c.wait()
+        .at_most(Duration::from_secs(10))
+        .for_element(Locator::Css(css))
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("waiting for {css}: {e}"))
+}
+
+async fn flow(c: &Client, server: &Server, step: &mut &'static str) -> Step<()> {
+    let base = format!("http://{}", server.addr);
+    let admin_email = "gerante@exemple-navigateur.test";
+    let admin_password = "navigateur-secret-2026";
+
+    *step = "signup";
+    goto(c, &format!("{base}/signup")).await?;
+    fill(c, "#legal_name", "Navigateur Exemple SAS").await?;
+    fill(c, "#siren", "552032534").await?;
+    fill(c, "#address_line", "1 rue de l'Essai").await?;
+    fill(c, "#postal_code", "75001").await?;
+    fill(c, "#city", "Paris").await?;
+    fill(c, "#country", "FR").await?;
+    fill(c, "#admin_name", "Gérante Essai").await?;
+    fill(c, "#admin_email", admin_email).await?;
+    fill(c, "#password", admin_password).await?;
+    click(c, "#accept_terms").await?;
+    click(c, "#certify_authority").await?;
+    click(c, "#signup-submit").await?;
+    wait_for(c, "#message").await?;
+
+    *step = "verify_email";
+    let verify = link_from_outbox(&server.app, admin_email, "/verify-email?token=").await?;
+    goto(c, &verify).await?;
+    wait_for(c, "#message").await?;
+
+    *step = "login_admin";
+    login(c, &base, admin_email, admin_password).await?;
+
+    *step = "api_key";
+    goto(c, &format!("{base}/settings/api-keys")).await?;
+    fill(c, "#name", "navigateur").await?;
+    click(c, "#create-key").await?;
+    wait_for(c, "#new-api-key-token").await?;
+    let token = text(c, "#new-api-key-token").await?.trim().to_string();
+    if token.is_empty() {
+        return Err("empty API key".into());
+    }
+
+    *step = "api_call";
+    let resp = reqwest::Client::new()
+        .get(format!("{base}/api/v1/account"))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .map_err(|e| e.to_string())?;
+    if resp.status() != reqwest::StatusCode::OK {
+        return Err(format!("GET /api/v1/account: {}", resp.status()));
+    }
+    let body: serde_json::Value = resp.json().await.map_err(|e| e.to_string())?;
+    if body["legal_name"] != "Navigateur Exemple SAS" {
+        return Err(format!("unexpected account: {body}"));
+    }
+
+    *step = "invite";
+    let member_email = "vendeur@exemple-navigateur.test";
+    goto(c, &format!("{base}/settings/users")).await?;
+    fill(c, "#invite-email", member_email).await?;
+    click(c, "#invite-submit").await?;
+    wait_for(c, ".notice").await?;
+    let invitation = link_from_outbox(&server.app, member_email, "/invitations/accept?token=").await?;
+
+    *step = "logout";
+    click(c, "#logout").await?;
+    wait_for(c, "#login-submit").await?;
+
+    *step = "accept_invitation";
+    goto(c, &invitation).await?;
+    fill(c, "#name", "Vendeur Essai").await?;
+    fill(c, "#password", "vendeur-secret-2026").await?;
+    click(c, "#accept-submit").await?;
+    wait_for(c, "#message").await?;
+
+    *step = "login_member";
+    login(c, &base, member_email, "vendeur-secret-2026").await?;
+    let shown = text(c, "#current-email").await?;
+    if shown.trim() != member_email {
+        return Err(format!("dashboard shows {shown:?}"));
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn signup_to_invited_member_in_a_browser() {
+    let Ok(chromedriver) = std::env::var("CHROMEDRIVER") else {
+        println!("skipped: set CHROMEDRIVER to the chromedriver binary to run the browser test");
+        return;
+    };
+    let server = start_server().await;
+    let port = free_port();
+    let driver = Driver(
+        Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver"),
+    );
+    let profile = tempfile::tempdir().expect("profile dir");
+    let client = connect(port, profile.path()).await;
+
+    let mut step = "start";
+    let result = flow(&client, &server, &mut step).await;
+    if let Err(e) = &result {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts");
+        let _ = std::fs::create_dir_all(&dir);
+        if let Ok(png) = client.screenshot().await {
+            let _ = std::fs::write(dir.join(format!("{step}.png")), png);
+        }
+        eprintln!("step {step} failed: {e}");
+    }
+    let _ = client.close().await;
+    drop(driver);
+    let _ = server.shutdown.send(true);
+    if let Err(e) = result {
+        panic!("browser flow failed at {step}: {e}");
+    }
+}

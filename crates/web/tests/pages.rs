@@ -1,0 +1,245 @@
+//! Smoke test of the server-rendered pages: every page answers and renders (no template
+//! error), for a demo administrator and the demo operator.
+
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use tower::ServiceExt;
+
+struct Browser {
+    router: axum::Router,
+    cookies: std::collections::BTreeMap<String, String>,
+}
+
+impl Browser {
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    async fn send(&mut self, req: Request<Body>) -> (StatusCode, String, Option<String>) {
+        let resp = self.router.clone().oneshot(req).await.expect("response");
+        for v in resp.headers().get_all(header::SET_COOKIE) {
+            let raw = v.to_str().unwrap_or_default();
+            if let Some((kv, _)) = raw.split_once(';')
+                && let Some((k, v)) = kv.split_once('=')
+            {
+                self.cookies.insert(k.to_string(), v.to_string());
+            }
+        }
+        let status = resp.status();
+        let location = resp
+            .headers()
+            .get(header::LOCATION)
+            .map(|l| l.to_str().unwrap_or_default().to_string());
+        let bytes = axum::body::to_bytes(resp.into_body(), 4 << 20).await.expect("body");
+        (status, String::from_utf8_lossy(&bytes).into_owned(), location)
+    }
+
+    async fn get(&mut self, path: &str) -> (StatusCode, String, Option<String>) {
+        let req = Request::get(path)
+            .header(header::COOKIE, self.cookie_header())
+            .body(Body::empty())
+            .expect("request");
+        self.send(req).await
+    }
+
+    async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
+        let csrf = self.cookies.get("comptoir_csrf").cloned().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+        all.extend_from_slice(fields);
+        let body = serde_urlencoded::to_string(&all).expect("form");
+        let req = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
+}
+
+async fn browser(tag: &str) -> (Browser, app::App) {
+    let dir = std::env::temp_dir().join(format!("comptoir-web-pages-{tag}-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let db = store::Db::connect(&format!("sqlite:{}/t.db?mode=rwc", dir.display()))
+        .await
+        .expect("db");
+    db.migrate().await.expect("migrate");
+    let app = app::App::new(
+        db,
+        app::AppConfig {
+            public_url: "http://localhost".into(),
+            ..Default::default()
+        },
+        mail::Transport::Outbox,
+    );
+    app.load_demo().await.expect("demo");
+    let router = web::router(web::WebState::new(app.clone(), false));
+    (
+        Browser {
+            router,
+            cookies: Default::default(),
+        },
+        app,
+    )
+}
+
+fn assert_page(path: &str, (status, body, _): &(StatusCode, String, Option<String>)) {
+    assert_eq!(*status, StatusCode::OK, "{path}: {body}");
+    assert!(!body.contains("Internal error."), "{path} failed to render");
+    // A message key shown as such means it is missing from messages.toml.
+    for prefix in [
+        "nav.", "field.", "hint.", "ui.", "keys.", "users.", "op.", "grants.", "audit.", "terms.", "status.", "role.",
+        "col.", "clocks.", "jobs.", "outbox.", "company.", "support.", "notice.", "signup.", "login.", "error.",
+    ] {
+        for around in [">", "\"", " "] {
+            let raw = format!("{around}{prefix}");
+            if let Some(i) = body.find(&raw) {
+                let next = body[i + raw.len()..].chars().next();
+                assert!(
+                    !next.is_some_and(|c| c.is_ascii_lowercase()),
+                    "{path}: untranslated key near {:?}",
+                    &body[i..(i + 40).min(body.len())]
+                );
+            }
+        }
+    }
+}
+
+async fn login(b: &mut Browser, email: &str, password: &str) {
+    b.get("/login").await;
+    let (status, _, location) = b.post("/login", &[("email", email), ("password", password)]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "login {email}");
+    assert!(location.is_some());
+}
+
+#[tokio::test]
+async fn public_pages_render() {
+    let (mut b, _) = browser("public").await;
+    for path in [
+        "/login",
+        "/signup",
+        "/forgot-password",
+        "/reset-password?token=x",
+        "/terms",
+    ] {
+        let r = b.get(path).await;
+        assert_page(path, &r);
+    }
+    let (status, body, _) = b.get("/invitations/accept?token=nope").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    let (status, body, _) = b.post("/forgot-password", &[("email", "nobody@example.test")]).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, _, _) = b
+        .post(
+            "/reset-password",
+            &[("token", "bad"), ("password", "long-enough-password-1")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn admin_pages_render() {
+    let (mut b, app) = browser("admin").await;
+    login(&mut b, "admin@boulangerie-exemple.test", "admin-demo-2026").await;
+    for path in [
+        "/dashboard",
+        "/settings/api-keys",
+        "/settings/users",
+        "/settings/company",
+        "/settings/audit",
+        "/settings/audit?action=user.&from=2020-01-01",
+        "/settings/support",
+        "/terms/accept",
+    ] {
+        let r = b.get(path).await;
+        assert_page(path, &r);
+    }
+    let (status, body, _) = b.post("/settings/api-keys", &[("name", "ci")]).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    assert!(body.contains("id=\"new-api-key-token\""));
+    let (status, body, _) = b
+        .post("/settings/users/invite", &[("email", "bad"), ("role", "member")])
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("aria-invalid=\"true\""), "{body}");
+    let (status, _, location) = b
+        .post(
+            "/settings/users/invite",
+            &[("email", "new@boulangerie-exemple.test"), ("role", "member")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let r = b.get(&location.expect("location")).await;
+    assert_page("/settings/users?notice", &r);
+    assert!(r.1.contains("new@boulangerie-exemple.test"));
+    let (status, body, _) = b.post("/settings/company", &[("legal_name", "")]).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, _, _) = b.post("/settings/support", &[("hours", "24")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let r = b.get("/settings/support").await;
+    assert_page("/settings/support", &r);
+    // Operator pages are hidden from account users.
+    let (status, _, _) = b.get("/operator/accounts").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    drop(app);
+}
+
+#[tokio::test]
+async fn operator_pages_render() {
+    let (mut b, app) = browser("operator").await;
+    login(&mut b, "operator@comptoir.test", "operateur-demo-2026").await;
+    for path in [
+        "/operator/accounts",
+        "/operator/accounts?q=boul",
+        "/operator/outbox",
+        "/operator/clocks",
+        "/operator/terms",
+        "/operator/jobs",
+        "/operator/audit",
+    ] {
+        let r = b.get(path).await;
+        assert_page(path, &r);
+    }
+    let accounts = app.operator_accounts(None, 10, 0).await.expect("accounts");
+    let id = accounts[0].account.id.to_string();
+    let r = b.get(&format!("/operator/accounts/{id}")).await;
+    assert_page("/operator/accounts/{id}", &r);
+    let (status, _, _) = b.get(&format!("/operator/accounts/{id}/support")).await;
+    assert!(status == StatusCode::OK || status == StatusCode::FORBIDDEN, "{status}");
+    let (status, body, _) = b
+        .post(
+            &format!("/operator/accounts/{id}/break-glass"),
+            &[("reason", ""), ("hours", "24")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, _, _) = b
+        .post(
+            &format!("/operator/accounts/{id}/break-glass"),
+            &[
+                ("reason", "Réquisition"),
+                ("legal_reference", "Art. 60-1 CPP"),
+                ("hours", "24"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let r = b.get(&format!("/operator/accounts/{id}/support")).await;
+    assert_page("support view", &r);
+    if let Some(m) = app.outbox(None, 1, 0).await.expect("outbox").first() {
+        let path = format!("/operator/outbox/{}", m.id);
+        let r = b.get(&path).await;
+        assert_page(&path, &r);
+        assert!(r.1.contains("id=\"email-body\""));
+    }
+    let (status, _, _) = b
+        .post("/operator/clocks", &[("name", "ci"), ("start", "2026-01-01")])
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let r = b.get("/operator/clocks").await;
+    assert_page("/operator/clocks", &r);
+}
