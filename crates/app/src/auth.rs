@@ -159,7 +159,7 @@ impl App {
             now,
         )
         .await?;
-        let terms_required = terms_required(&mut tx, account.as_ref(), now).await?;
+        let terms_required = self.terms_required(account.as_ref(), now).await?;
         tx.commit().await?;
         Ok(NewSession {
             token,
@@ -197,24 +197,19 @@ impl App {
     /// user or account no longer has access (DGT-END-ACCESS: access ends at once).
     pub async fn authenticate_session(&self, token: &str) -> Result<Option<Principal>, AppError> {
         let token_hash = sha256_hex(token);
-        let mut tx = self.db.read().await?;
+        let mut tx = self.db.quick_read().await?;
         let Some(session) = store::sessions::find(&mut tx, &token_hash).await? else {
             return Ok(None);
         };
-        let now = match session.account_id {
-            Some(a) => store::clocks::now_for_account(&mut tx, a)
-                .await?
-                .unwrap_or_else(Timestamp::now),
-            None => Timestamp::now(),
-        };
-        if session.expires_at <= now {
-            return Ok(None);
-        }
         let Some((user, account)) = load_active(&mut tx, session.user_id).await? else {
             return Ok(None);
         };
-        let terms_required = terms_required(&mut tx, account.as_ref(), now).await?;
+        let now = account_now(&mut tx, account.as_ref()).await?;
         tx.commit().await?;
+        if session.expires_at <= now {
+            return Ok(None);
+        }
+        let terms_required = self.terms_required(account.as_ref(), now).await?;
         // Sliding expiry, written at most once a minute per session.
         if now.duration_since(session.last_seen_at) > SignedDuration::from_mins(1) {
             let mut tx = self.db.write().await?;
@@ -234,7 +229,7 @@ impl App {
         let Some(prefix) = api_key_prefix(token) else {
             return Ok(None);
         };
-        let mut tx = self.db.read().await?;
+        let mut tx = self.db.quick_read().await?;
         let Some(key) = store::keys::by_prefix(&mut tx, prefix).await? else {
             return Ok(None);
         };
@@ -244,14 +239,9 @@ impl App {
         let Some((user, account)) = load_active(&mut tx, key.user_id).await? else {
             return Ok(None);
         };
-        let now = match &account {
-            Some(a) if a.clock_id.is_some() => store::clocks::now_for_account(&mut tx, a.id)
-                .await?
-                .unwrap_or_else(Timestamp::now),
-            _ => Timestamp::now(),
-        };
-        let terms_required = terms_required(&mut tx, account.as_ref(), now).await?;
+        let now = account_now(&mut tx, account.as_ref()).await?;
         tx.commit().await?;
+        let terms_required = self.terms_required(account.as_ref(), now).await?;
         if key
             .last_used_at
             .is_none_or(|t| now.duration_since(t) > SignedDuration::from_mins(1))
@@ -414,16 +404,24 @@ async fn load_active(
     Ok(Some((user, account)))
 }
 
-async fn terms_required(
-    conn: &mut sqlx::AnyConnection,
-    account: Option<&Account>,
-    now: Timestamp,
-) -> Result<bool, AppError> {
-    let Some(account) = account else { return Ok(false) };
-    let in_force = store::terms::in_force(conn, now).await?;
-    let state = TermsState {
-        in_force: in_force.map(|t| (t.id, t.effective_at)),
-        accepted: account.terms_version_id,
-    };
-    Ok(state.acceptance_required(now))
+/// The time an account lives at: its test clock's, or the system's.
+async fn account_now(conn: &mut sqlx::AnyConnection, account: Option<&Account>) -> Result<Timestamp, AppError> {
+    match account {
+        Some(a) if a.clock_id.is_some() => Ok(store::clocks::now_for_account(conn, a.id)
+            .await?
+            .unwrap_or_else(Timestamp::now)),
+        _ => Ok(Timestamp::now()),
+    }
+}
+
+impl App {
+    /// The terms in force were not accepted by the account yet (OSX-TERMS-VERSION).
+    async fn terms_required(&self, account: Option<&Account>, now: Timestamp) -> Result<bool, AppError> {
+        let Some(account) = account else { return Ok(false) };
+        let state = TermsState {
+            in_force: self.terms_in_force_at(now).await?,
+            accepted: account.terms_version_id,
+        };
+        Ok(state.acceptance_required(now))
+    }
 }

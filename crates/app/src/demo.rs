@@ -135,6 +135,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.forget_terms();
         Ok(DEMO_LOGINS.to_vec())
     }
 }

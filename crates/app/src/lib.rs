@@ -57,7 +57,22 @@ pub struct App {
     pub templates: Arc<mail::Templates>,
     pub transport: mail::Transport,
     pub registry: Arc<jobs::Registry>,
+    terms_cache: Arc<TermsCache>,
 }
+
+/// The effective dates of every terms version, kept briefly in memory: every authenticated
+/// request asks which version is in force, and versions change a few times a year. Publishing
+/// in this process refreshes it at once; other processes see a new version within
+/// [`TERMS_CACHE_TTL`].
+/// A terms version and the instant it takes effect.
+type EffectiveTerms = (kernel::TermsVersionId, Timestamp);
+
+#[derive(Default)]
+struct TermsCache {
+    versions: std::sync::Mutex<Option<(std::time::Instant, Vec<EffectiveTerms>)>>,
+}
+
+pub const TERMS_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl App {
     pub fn new(db: Db, config: AppConfig, transport: mail::Transport) -> App {
@@ -67,6 +82,7 @@ impl App {
             templates: Arc::new(mail::Templates::new()),
             transport,
             registry: Arc::new(jobs::Registry::new()),
+            terms_cache: Arc::new(TermsCache::default()),
         };
         app.registry = Arc::new(handlers::registry(&app));
         app
@@ -83,6 +99,40 @@ impl App {
             }
         }
         Ok(Timestamp::now())
+    }
+
+    /// The terms version in force at `now` (latest effective date not after it).
+    pub async fn terms_in_force_at(&self, now: Timestamp) -> Result<Option<EffectiveTerms>, AppError> {
+        let cached = self.terms_cache.versions.lock().ok().and_then(|g| {
+            g.as_ref()
+                .filter(|(at, _)| at.elapsed() < TERMS_CACHE_TTL)
+                .map(|(_, v)| v.clone())
+        });
+        let versions = match cached {
+            Some(v) => v,
+            None => {
+                let mut tx = self.db.quick_read().await?;
+                let v: Vec<_> = store::terms::list(&mut tx)
+                    .await?
+                    .into_iter()
+                    .map(|t| (t.id, t.effective_at))
+                    .collect();
+                tx.commit().await?;
+                if let Ok(mut g) = self.terms_cache.versions.lock() {
+                    *g = Some((std::time::Instant::now(), v.clone()));
+                }
+                v
+            }
+        };
+        // `list` is ordered by effective date, newest first.
+        Ok(versions.into_iter().find(|(_, effective)| *effective <= now))
+    }
+
+    /// Forgets the cached terms versions (after a publication).
+    pub(crate) fn forget_terms(&self) {
+        if let Ok(mut g) = self.terms_cache.versions.lock() {
+            *g = None;
+        }
     }
 
     pub fn link(&self, path: &str) -> String {

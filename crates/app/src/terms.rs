@@ -131,6 +131,7 @@ impl App {
         )
         .await?;
         tx.commit().await?;
+        self.forget_terms();
         Ok(terms)
     }
 
