@@ -746,3 +746,178 @@ async fn emails_are_delivered_over_smtp() {
         job.last_error
     );
 }
+
+/// A browser session: the cookies to send and the CSRF token forms carry.
+struct PageSession {
+    cookies: String,
+    csrf: String,
+}
+
+fn cookie_value(resp: &reqwest::Response, name: &str) -> Option<String> {
+    resp.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| {
+            c.split(';')
+                .next()
+                .and_then(|kv| kv.strip_prefix(&format!("{name}=")))
+                .map(str::to_string)
+        })
+}
+
+async fn page_login(c: &reqwest::Client, base: &str, email: &str, password: &str) -> PageSession {
+    let r = c.get(format!("{base}/login")).send().await.unwrap();
+    let csrf = cookie_value(&r, "comptoir_csrf").expect("csrf cookie");
+    let r = c
+        .post(format!("{base}/login"))
+        .header("cookie", format!("comptoir_csrf={csrf}"))
+        .form(&[("email", email), ("password", password), ("csrf", &csrf), ("next", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {email}");
+    let session = cookie_value(&r, "comptoir_session").expect("session cookie");
+    PageSession {
+        cookies: format!("comptoir_csrf={csrf}; comptoir_session={session}"),
+        csrf,
+    }
+}
+
+/// The same walk through the pages: every form naming another account's id answers 404 and
+/// changes nothing; a form without its CSRF token is refused.
+// clause: CLOG-NO-STAFF-ACCESS
+#[tokio::test]
+async fn tenant_isolation_on_every_page() {
+    for s in servers().await {
+        let c = client();
+        let b_key = second_company(&s.app).await;
+        let b_me: Value = c
+            .get(format!("{}/api/v1/me", s.base))
+            .bearer_auth(&b_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let b_account = b_me["account"]["id"].as_str().unwrap().to_string();
+        let b_user = b_me["user"]["id"].as_str().unwrap().to_string();
+        let b_keys: Value = c
+            .get(format!("{}/api/v1/api-keys", s.base))
+            .bearer_auth(&b_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let b_key_id = b_keys[0]["id"].as_str().unwrap().to_string();
+        let inv: Value = c
+            .post(format!("{}/api/v1/invitations", s.base))
+            .bearer_auth(&b_key)
+            .json(&json!({"email": "carol@autre.test"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let b_inv = inv["id"].as_str().unwrap().to_string();
+        let grant: Value = c
+            .post(format!("{}/api/v1/support-access", s.base))
+            .bearer_auth(&b_key)
+            .json(&json!({"hours": 4}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let b_grant = grant["id"].as_str().unwrap().to_string();
+
+        let a = page_login(&c, &s.base, "admin@boulangerie-exemple.test", "admin-demo-2026").await;
+        let posts = [
+            (format!("/settings/users/{b_user}/role"), vec![("role", "member")]),
+            (format!("/settings/users/{b_user}/status"), vec![("status", "disabled")]),
+            (format!("/settings/api-keys/{b_key_id}/revoke"), vec![]),
+            (format!("/settings/invitations/{b_inv}/revoke"), vec![]),
+            (format!("/settings/support/{b_grant}/revoke"), vec![]),
+        ];
+        for (path, fields) in &posts {
+            let mut form: Vec<(&str, &str)> = fields.clone();
+            form.push(("csrf", &a.csrf));
+            let r = c
+                .post(format!("{}{path}", s.base))
+                .header("cookie", &a.cookies)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "POST {path}");
+            // Without the CSRF token the form is refused before anything else.
+            let r = c
+                .post(format!("{}{path}", s.base))
+                .header("cookie", &a.cookies)
+                .form(fields)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::FORBIDDEN, "POST {path} without CSRF");
+        }
+        for path in [
+            format!("/operator/accounts/{b_account}"),
+            format!("/operator/accounts/{b_account}/support"),
+        ] {
+            let r = c
+                .get(format!("{}{path}", s.base))
+                .header("cookie", &a.cookies)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "GET {path}");
+        }
+        let users = c
+            .get(format!("{}/settings/users", s.base))
+            .header("cookie", &a.cookies)
+            .send()
+            .await
+            .unwrap();
+        assert!(!users.text().await.unwrap().contains("bob@autre.test"));
+
+        // B is unchanged.
+        let me: Value = c
+            .get(format!("{}/api/v1/me", s.base))
+            .bearer_auth(&b_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            (me["user"]["role"].as_str(), me["user"]["status"].as_str()),
+            (Some("admin"), Some("active"))
+        );
+        let invs: Value = c
+            .get(format!("{}/api/v1/invitations", s.base))
+            .bearer_auth(&b_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(invs.as_array().unwrap().len(), 1);
+        let grants: Value = c
+            .get(format!("{}/api/v1/support-access", s.base))
+            .bearer_auth(&b_key)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(grants[0]["revoked_at"].is_null());
+    }
+}

@@ -603,6 +603,7 @@ async fn revoke_grant(
     };
     match s.app.revoke_grant(&p, id, &client.actor(&p)).await {
         Ok(()) => see_other("/settings/support?notice=notice.support_revoked"),
+        Err(app::AppError::NotFound) => not_found(&page, &s),
         Err(e) => {
             let (errors, error) = form_failure(page.lang, &e);
             let error = error.or_else(|| errors.values().next().cloned());
