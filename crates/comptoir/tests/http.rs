@@ -767,7 +767,7 @@ fn cookie_value(resp: &reqwest::Response, name: &str) -> Option<String> {
 }
 
 async fn page_login(c: &reqwest::Client, base: &str, email: &str, password: &str) -> PageSession {
-    let r = c.get(format!("{base}/login")).send().await.unwrap();
+    let r = c.get(format!("{base}/login")).send().await.expect("request");
     let csrf = cookie_value(&r, "comptoir_csrf").expect("csrf cookie");
     let r = c
         .post(format!("{base}/login"))
@@ -775,7 +775,7 @@ async fn page_login(c: &reqwest::Client, base: &str, email: &str, password: &str
         .form(&[("email", email), ("password", password), ("csrf", &csrf), ("next", "")])
         .send()
         .await
-        .unwrap();
+        .expect("request");
     assert_eq!(r.status(), StatusCode::SEE_OTHER, "login of {email}");
     let session = cookie_value(&r, "comptoir_session").expect("session cookie");
     PageSession {

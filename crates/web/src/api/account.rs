@@ -2,12 +2,12 @@
 //! Every id in a path is looked up within the caller's account: another account's id is 404.
 
 use super::schema::*;
-use super::{ApiJson, created, ok, page_params};
+use super::{ApiJson, ApiQuery, created, ok, page_params};
 use crate::WebState;
 use crate::auth::{ApiUser, ApiUserAnyTerms, Client};
 use crate::error::ApiError;
 use app::auth::Principal;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kernel::{AccessGrantId, AccountId, ApiKeyId, InvitationId, Lang, UserId};
@@ -362,7 +362,7 @@ impl AuditQuery {
 async fn account_audit(
     State(s): State<WebState>,
     ApiUser(p): ApiUser,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Response, ApiError> {
     let account = admin_account(&p)?;
     let list = s

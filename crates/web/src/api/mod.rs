@@ -2,6 +2,7 @@
 //! `/api/v1/openapi.json` and readable at `/api/v1/docs`.
 
 mod account;
+mod docs;
 mod idempotency;
 mod operator;
 mod public;
@@ -42,8 +43,57 @@ impl utoipa::Modify for BearerAuth {
 }
 
 /// The OpenAPI document, built from the routes themselves so it cannot drift from them.
-pub fn openapi() -> utoipa::openapi::OpenApi {
+pub fn openapi() -> serde_json::Value {
     let (_, doc) = api_routes().split_for_parts();
+    with_problem_responses(doc)
+}
+
+/// Every operation can answer with a problem document: the statuses any route may give
+/// (bad JSON, missing credentials, an id of another account…) are declared on each, and every
+/// error response is `application/problem+json`.
+fn with_problem_responses(doc: utoipa::openapi::OpenApi) -> serde_json::Value {
+    let mut doc = serde_json::to_value(doc).unwrap_or_default();
+    let problem = serde_json::json!({
+        "application/problem+json": { "schema": { "$ref": "#/components/schemas/Problem" } }
+    });
+    let reasons = [
+        ("400", "Malformed request"),
+        ("401", "Missing or invalid credentials"),
+        ("403", "Not allowed, or terms to accept first"),
+        ("404", "Not found, or belongs to another account"),
+        ("413", "Body too large"),
+        ("415", "Body is not JSON"),
+        ("422", "A field was refused"),
+        ("429", "Too many attempts"),
+    ];
+    let Some(paths) = doc.get_mut("paths").and_then(|p| p.as_object_mut()) else {
+        return doc;
+    };
+    for item in paths.values_mut() {
+        let Some(ops) = item.as_object_mut() else { continue };
+        for op in ops.values_mut() {
+            let has_body = op.get("requestBody").is_some();
+            let authenticated = op.get("security").is_some();
+            let Some(responses) = op.get_mut("responses").and_then(|r| r.as_object_mut()) else {
+                continue;
+            };
+            for (status, description) in reasons {
+                let applies = match status {
+                    "401" | "403" => authenticated,
+                    "413" | "415" => has_body,
+                    _ => true,
+                };
+                if applies && !responses.contains_key(status) {
+                    responses.insert(status.into(), serde_json::json!({ "description": description }));
+                }
+            }
+            for (status, response) in responses.iter_mut() {
+                if status.starts_with('4') || status.starts_with('5') {
+                    response["content"] = problem.clone();
+                }
+            }
+        }
+    }
     doc
 }
 
@@ -56,13 +106,15 @@ fn api_routes() -> OpenApiRouter<WebState> {
 
 pub fn router(state: WebState) -> Router<WebState> {
     let (routes, doc) = api_routes().split_for_parts();
+    let doc = with_problem_responses(doc);
     let doc_json = serde_json::to_string(&doc).unwrap_or_default();
+    let docs_html = docs::render(&doc);
     routes
         .route(
             "/api/v1/openapi.json",
             get(move || async move { ([(axum::http::header::CONTENT_TYPE, "application/json")], doc_json) }),
         )
-        .route("/api/v1/docs", get(docs_page))
+        .route("/api/v1/docs", get(move || async move { Html(docs_html) }))
         .route("/api/v1", any(not_found))
         .route("/api/v1/{*rest}", any(not_found))
         .layer(axum::middleware::from_fn_with_state(state, idempotency::layer))
@@ -72,8 +124,34 @@ async fn not_found(client: Client) -> ApiError {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", None, client.lang)
 }
 
-async fn docs_page() -> Html<&'static str> {
-    Html(include_str!("../../templates/api_docs.html"))
+/// Query parameters whose refusal is a problem document naming the parameter.
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> axum::extract::FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(rejection) => {
+                let text = rejection.body_text();
+                // `Failed to deserialize query string: limit: number too large…`
+                let field = text
+                    .split_once("query string: ")
+                    .and_then(|(_, rest)| rest.split_once(": "))
+                    .map(|(f, _)| f.to_string())
+                    .filter(|f| !f.contains(' '));
+                let mut err = ApiError::new(
+                    StatusCode::BAD_REQUEST,
+                    "invalid_input",
+                    field.as_deref(),
+                    kernel::Lang::En,
+                );
+                err.problem.detail = text;
+                Err(err)
+            }
+        }
+    }
 }
 
 /// A JSON body whose refusal is a problem document naming what was wrong.
@@ -102,18 +180,11 @@ fn json_problem(rejection: JsonRejection) -> ApiError {
             ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", None, kernel::Lang::En)
         }
         JsonRejection::JsonDataError(e) => {
-            // serde names the path of the faulty field: `legal_name: invalid type…`.
             let text = e.body_text();
-            let field = text.split(':').next().map(|s| {
-                s.trim()
-                    .trim_start_matches("Failed to deserialize the JSON body into the target type")
-                    .trim()
-                    .to_string()
-            });
             let mut err = ApiError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "malformed_json",
-                field.as_deref().filter(|f| !f.is_empty() && !f.contains(' ')),
+                json_error_field(&text).as_deref(),
                 kernel::Lang::En,
             );
             err.problem.detail = text;
@@ -125,6 +196,19 @@ fn json_problem(rejection: JsonRejection) -> ApiError {
             err
         }
     }
+}
+
+/// The field serde names in a data error: `missing field `name``, or the path before
+/// `: invalid type…`.
+fn json_error_field(text: &str) -> Option<String> {
+    let rest = text
+        .trim_start_matches("Failed to deserialize the JSON body into the target type:")
+        .trim();
+    if let Some(after) = rest.strip_prefix("missing field `") {
+        return after.split('`').next().map(str::to_string);
+    }
+    let (path, _) = rest.split_once(": ")?;
+    (!path.is_empty() && !path.contains(' ')).then(|| path.to_string())
 }
 
 /// A page of results with the cursor for the next one.

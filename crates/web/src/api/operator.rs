@@ -3,12 +3,12 @@
 
 use super::account::AuditQuery;
 use super::schema::*;
-use super::{ApiJson, created, ok, page_params};
+use super::{ApiJson, ApiQuery, created, ok, page_params};
 use crate::WebState;
 use crate::auth::{ApiUser, Client};
 use crate::error::ApiError;
 use app::auth::Principal;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kernel::{AccountId, ClockId, EmailId, JobId, Lang};
@@ -91,7 +91,7 @@ pub struct ListQuery {
 async fn list_accounts(
     State(s): State<WebState>,
     ApiUser(p): ApiUser,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
     let lang = operator(&p)?;
     let (limit, offset) = page_params(q.limit, q.offset);
@@ -270,7 +270,7 @@ impl From<&store::emails::StoredEmail> for EmailBody {
 async fn list_emails(
     State(s): State<WebState>,
     ApiUser(p): ApiUser,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
     let lang = operator(&p)?;
     let (limit, offset) = page_params(q.limit, q.offset);
@@ -427,7 +427,7 @@ pub struct JobQuery {
 async fn list_jobs(
     State(s): State<WebState>,
     ApiUser(p): ApiUser,
-    Query(q): Query<JobQuery>,
+    ApiQuery(q): ApiQuery<JobQuery>,
 ) -> Result<Response, ApiError> {
     let lang = operator(&p)?;
     let state = q.state.unwrap_or_else(|| "failed".into());
@@ -468,7 +468,7 @@ async fn retry_job(
 async fn platform_audit(
     State(s): State<WebState>,
     ApiUser(p): ApiUser,
-    Query(q): Query<AuditQuery>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Response, ApiError> {
     let lang = operator(&p)?;
     let list = s.app.audit_trail(None, &q.filter(lang)?).await.map_err(e(lang))?;
