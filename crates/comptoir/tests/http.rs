@@ -336,6 +336,66 @@ async fn idempotency_key_replays_and_refuses_another_body() {
     }
 }
 
+/// Account B, whose rows account A's walks aim at.
+struct OtherTenant {
+    key: String,
+    account: String,
+    user: String,
+    key_id: String,
+    invitation: String,
+    grant: String,
+}
+
+async fn json_of(req: reqwest::RequestBuilder) -> Value {
+    req.send().await.expect("request").json().await.expect("json body")
+}
+
+fn id_of(v: &Value) -> String {
+    v["id"].as_str().expect("id").to_string()
+}
+
+/// Signs up account B and gives it a key, a pending invitation and a support grant.
+async fn other_tenant(s: &Server) -> OtherTenant {
+    let c = client();
+    let key = second_company(&s.app).await;
+    let me = json_of(c.get(format!("{}/api/v1/me", s.base)).bearer_auth(&key)).await;
+    let keys = json_of(c.get(format!("{}/api/v1/api-keys", s.base)).bearer_auth(&key)).await;
+    let invitation = json_of(
+        c.post(format!("{}/api/v1/invitations", s.base))
+            .bearer_auth(&key)
+            .json(&json!({"email": "carol@autre.test"})),
+    )
+    .await;
+    let grant = json_of(
+        c.post(format!("{}/api/v1/support-access", s.base))
+            .bearer_auth(&key)
+            .json(&json!({"hours": 4})),
+    )
+    .await;
+    OtherTenant {
+        account: me["account"]["id"].as_str().expect("account").to_string(),
+        user: id_of(&me["user"]),
+        key_id: id_of(&keys[0]),
+        invitation: id_of(&invitation),
+        grant: id_of(&grant),
+        key,
+    }
+}
+
+/// B's key works, its admin is still an active admin, its invitation and grant stand.
+async fn assert_unchanged(s: &Server, b: &OtherTenant) {
+    let c = client();
+    let me = json_of(c.get(format!("{}/api/v1/me", s.base)).bearer_auth(&b.key)).await;
+    assert_eq!(
+        (me["user"]["role"].as_str(), me["user"]["status"].as_str()),
+        (Some("admin"), Some("active"))
+    );
+    let invs = json_of(c.get(format!("{}/api/v1/invitations", s.base)).bearer_auth(&b.key)).await;
+    assert_eq!(invs.as_array().map(Vec::len), Some(1));
+    let grants = json_of(c.get(format!("{}/api/v1/support-access", s.base)).bearer_auth(&b.key)).await;
+    assert!(grants[0]["revoked_at"].is_null());
+}
+
 /// Walks every route that names an id with another account's ids: 404, and nothing changes.
 // clause: CLOG-NO-STAFF-ACCESS, INES-NO-READ
 #[tokio::test]
@@ -343,49 +403,8 @@ async fn tenant_isolation_on_every_route() {
     for s in servers().await {
         let c = client();
         let a_key = key_for(&s.app, "admin@boulangerie-exemple.test", "admin-demo-2026").await;
-        let b_key = second_company(&s.app).await;
-        let b_me: Value = c
-            .get(format!("{}/api/v1/me", s.base))
-            .bearer_auth(&b_key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let b_user = b_me["user"]["id"].as_str().unwrap().to_string();
-        let b_keys: Value = c
-            .get(format!("{}/api/v1/api-keys", s.base))
-            .bearer_auth(&b_key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let b_key_id = b_keys[0]["id"].as_str().unwrap().to_string();
-        let inv: Value = c
-            .post(format!("{}/api/v1/invitations", s.base))
-            .bearer_auth(&b_key)
-            .json(&json!({"email": "carol@autre.test"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let b_inv = inv["id"].as_str().unwrap().to_string();
-        let grant: Value = c
-            .post(format!("{}/api/v1/support-access", s.base))
-            .bearer_auth(&b_key)
-            .json(&json!({"hours": 4}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let b_grant = grant["id"].as_str().unwrap().to_string();
+        let b = other_tenant(&s).await;
+        let (b_user, b_key_id, b_inv, b_grant) = (&b.user, &b.key_id, &b.invitation, &b.grant);
 
         let walk: Vec<(reqwest::Method, String, Option<Value>)> = vec![
             (reqwest::Method::GET, format!("/api/v1/users/{b_user}"), None),
@@ -449,38 +468,7 @@ async fn tenant_isolation_on_every_route() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
-        // And B is unchanged: its key works, its user is active, its invitation and grant stand.
-        let me: Value = c
-            .get(format!("{}/api/v1/me", s.base))
-            .bearer_auth(&b_key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(me["user"]["role"], "admin");
-        assert_eq!(me["user"]["status"], "active");
-        let invs: Value = c
-            .get(format!("{}/api/v1/invitations", s.base))
-            .bearer_auth(&b_key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(invs.as_array().unwrap().len(), 1);
-        let grants: Value = c
-            .get(format!("{}/api/v1/support-access", s.base))
-            .bearer_auth(&b_key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert!(grants[0]["revoked_at"].is_null());
+        assert_unchanged(&s, &b).await;
     }
 }
 
@@ -791,50 +779,8 @@ async fn page_login(c: &reqwest::Client, base: &str, email: &str, password: &str
 async fn tenant_isolation_on_every_page() {
     for s in servers().await {
         let c = client();
-        let b_key = second_company(&s.app).await;
-        let b_me: Value = c
-            .get(format!("{}/api/v1/me", s.base))
-            .bearer_auth(&b_key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let b_account = b_me["account"]["id"].as_str().unwrap().to_string();
-        let b_user = b_me["user"]["id"].as_str().unwrap().to_string();
-        let b_keys: Value = c
-            .get(format!("{}/api/v1/api-keys", s.base))
-            .bearer_auth(&b_key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let b_key_id = b_keys[0]["id"].as_str().unwrap().to_string();
-        let inv: Value = c
-            .post(format!("{}/api/v1/invitations", s.base))
-            .bearer_auth(&b_key)
-            .json(&json!({"email": "carol@autre.test"}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let b_inv = inv["id"].as_str().unwrap().to_string();
-        let grant: Value = c
-            .post(format!("{}/api/v1/support-access", s.base))
-            .bearer_auth(&b_key)
-            .json(&json!({"hours": 4}))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        let b_grant = grant["id"].as_str().unwrap().to_string();
+        let b = other_tenant(&s).await;
+        let (b_account, b_user, b_key_id, b_inv, b_grant) = (&b.account, &b.user, &b.key_id, &b.invitation, &b.grant);
 
         let a = page_login(&c, &s.base, "admin@boulangerie-exemple.test", "admin-demo-2026").await;
         let posts = [
@@ -885,39 +831,6 @@ async fn tenant_isolation_on_every_page() {
             .unwrap();
         assert!(!users.text().await.unwrap().contains("bob@autre.test"));
 
-        // B is unchanged.
-        let me: Value = c
-            .get(format!("{}/api/v1/me", s.base))
-            .bearer_auth(&b_key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(
-            (me["user"]["role"].as_str(), me["user"]["status"].as_str()),
-            (Some("admin"), Some("active"))
-        );
-        let invs: Value = c
-            .get(format!("{}/api/v1/invitations", s.base))
-            .bearer_auth(&b_key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert_eq!(invs.as_array().unwrap().len(), 1);
-        let grants: Value = c
-            .get(format!("{}/api/v1/support-access", s.base))
-            .bearer_auth(&b_key)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        assert!(grants[0]["revoked_at"].is_null());
+        assert_unchanged(&s, &b).await;
     }
 }
