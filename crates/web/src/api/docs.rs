@@ -80,7 +80,12 @@ pub fn render(doc: &Value) -> String {
             );
             current_tag = tag.clone();
         }
-        let summary = op["summary"].as_str().or(op["description"].as_str()).unwrap_or("");
+        // Without a doc comment the operation id (the handler's name) says what it does.
+        let summary = op["summary"]
+            .as_str()
+            .or(op["description"].as_str())
+            .map(str::to_string)
+            .unwrap_or_else(|| op["operationId"].as_str().unwrap_or("").replace('_', " "));
         let auth = if op.get("security").is_some() {
             " <span class=\"badge\">Bearer</span>"
         } else {
@@ -111,7 +116,7 @@ pub fn render(doc: &Value) -> String {
             html,
             "<tr><td><code>{method} {}</code>{auth}</td><td>{}</td><td>{request}</td><td>{responses}</td></tr>",
             esc(path),
-            esc(summary)
+            esc(&summary)
         );
     }
     if !current_tag.is_empty() {
