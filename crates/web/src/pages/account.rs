@@ -305,7 +305,7 @@ async fn accept_terms(
 ) -> Response {
     let page = Page::new(client.lang, &csrf, "/terms/accept", Some(&p));
     match s.app.accept_terms(&p, &client.actor(&p)).await {
-        Ok(_) => see_other("/dashboard"),
+        Ok(_) => see_other("/dashboard?notice=notice.terms_accepted"),
         Err(e) => error_page(&page, &s, &e),
     }
 }

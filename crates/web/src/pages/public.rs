@@ -243,11 +243,19 @@ async fn verify_email(
     }
 }
 
-async fn dashboard(State(s): State<WebState>, client: Client, csrf: CsrfToken, PageUser(p): PageUser) -> Response {
+async fn dashboard(
+    State(s): State<WebState>,
+    client: Client,
+    csrf: CsrfToken,
+    PageUser(p): PageUser,
+    Query(q): Query<super::NoticeQuery>,
+) -> Response {
     if p.is_operator() {
         return see_other("/operator/accounts");
     }
-    let page = Page::new(client.lang, &csrf, "/dashboard", Some(&p)).nav("dashboard");
+    let page = Page::new(client.lang, &csrf, "/dashboard", Some(&p))
+        .nav("dashboard")
+        .notice(q.key());
     let Some(account) = p.account.as_ref() else {
         return see_other("/login");
     };
