@@ -65,10 +65,6 @@ pub async fn list_pending(conn: &mut AnyConnection, account: AccountId, now: Tim
     rows.iter().map(from_row).collect()
 }
 
-pub async fn count_pending(conn: &mut AnyConnection, account: AccountId, now: Timestamp) -> Result<i64> {
-    Ok(list_pending(conn, account, now).await?.len() as i64)
-}
-
 pub async fn pending_for_email(
     conn: &mut AnyConnection,
     account: AccountId,

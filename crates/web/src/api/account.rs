@@ -2,7 +2,7 @@
 //! Every id in a path is looked up within the caller's account: another account's id is 404.
 
 use super::schema::*;
-use super::{ApiJson, ApiQuery, created, ok, page_params};
+use super::{ApiJson, ApiQuery, created, e, ok, page_params, parse};
 use crate::WebState;
 use crate::auth::{ApiUser, ApiUserAnyTerms, Client};
 use crate::error::ApiError;
@@ -40,20 +40,10 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(revoke_grant))
 }
 
-fn e(lang: Lang) -> impl Fn(app::AppError) -> ApiError {
-    move |err| ApiError::from_app(err, lang)
-}
-
 fn account_of(p: &Principal) -> Result<AccountId, ApiError> {
     p.user
         .account_id
         .ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "account_required", None, p.user.lang))
-}
-
-fn parse<T: std::str::FromStr>(raw: &str, lang: Lang) -> Result<T, ApiError> {
-    // A malformed id cannot name anything: same answer as an unknown one.
-    raw.parse()
-        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", None, lang))
 }
 
 #[utoipa::path(get, path = "/api/v1/me", tag = "account", security(("bearer" = [])), responses((status = 200, body = MeBody), (status = 401, body = crate::error::Problem)))]

@@ -211,6 +211,17 @@ fn json_error_field(text: &str) -> Option<String> {
     (!path.is_empty() && !path.contains(' ')).then(|| path.to_string())
 }
 
+/// Maps a use-case error to a problem document in the caller's language.
+pub(crate) fn e(lang: kernel::Lang) -> impl Fn(app::AppError) -> ApiError {
+    move |err| ApiError::from_app(err, lang)
+}
+
+/// Parses an id from a path. A malformed id cannot name anything: same answer as an unknown one.
+pub(crate) fn parse<T: std::str::FromStr>(raw: &str, lang: kernel::Lang) -> Result<T, ApiError> {
+    raw.parse()
+        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", None, lang))
+}
+
 /// A page of results with the cursor for the next one.
 pub fn page_params(limit: Option<i64>, offset: Option<i64>) -> (i64, i64) {
     (limit.unwrap_or(50).clamp(1, 200), offset.unwrap_or(0).max(0))

@@ -3,7 +3,7 @@
 
 use super::account::AuditQuery;
 use super::schema::*;
-use super::{ApiJson, ApiQuery, created, ok, page_params};
+use super::{ApiJson, ApiQuery, created, e, ok, page_params, parse};
 use crate::WebState;
 use crate::auth::{ApiUser, Client};
 use crate::error::ApiError;
@@ -46,15 +46,6 @@ fn operator(p: &Principal) -> Result<Lang, ApiError> {
             p.user.lang,
         ))
     }
-}
-
-fn e(lang: Lang) -> impl Fn(app::AppError) -> ApiError {
-    move |err| ApiError::from_app(err, lang)
-}
-
-fn parse<T: std::str::FromStr>(raw: &str, lang: Lang) -> Result<T, ApiError> {
-    raw.parse()
-        .map_err(|_| ApiError::new(StatusCode::NOT_FOUND, "not_found", None, lang))
 }
 
 #[derive(Serialize, ToSchema)]
