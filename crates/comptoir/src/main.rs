@@ -165,7 +165,13 @@ async fn open(settings: &Settings) -> anyhow::Result<App> {
     let db = store::Db::connect(&url)
         .await
         .with_context(|| "connecting to the database")?;
-    db.migrate().await.context("applying migrations")?;
+    if settings.migration_database_url.is_empty() {
+        db.migrate().await.context("applying migrations")?;
+    } else {
+        db.migrate_as_owner(&settings.migration_database_url)
+            .await
+            .context("applying migrations as the schema owner (COMPTOIR_MIGRATION_DATABASE_URL)")?;
+    }
     let transport = mail::Transport::from_settings(&settings.smtp).context("SMTP settings")?;
     let config = AppConfig {
         public_url: settings.public_url(),

@@ -14,6 +14,10 @@ pub struct Settings {
     pub data_dir: PathBuf,
     /// `sqlite:…` or `postgres://…`; empty means the SQLite file in `data_dir`.
     pub database_url: String,
+    /// PostgreSQL: the role that owns the schema and runs migrations. When set, the application
+    /// connects through `database_url` as a role that owns nothing and is only granted row
+    /// access, so it cannot switch row-level security off.
+    pub migration_database_url: String,
     /// The address people use to reach the UI (links in emails).
     pub public_url: String,
     /// Set the `Secure` flag on cookies (on unless serving plain HTTP to a LAN).
@@ -28,6 +32,7 @@ impl Default for Settings {
             listen: "127.0.0.1:8080".into(),
             data_dir: PathBuf::from("./data"),
             database_url: String::new(),
+            migration_database_url: String::new(),
             public_url: String::new(),
             secure_cookies: true,
             smtp: mail::SmtpSettings::default(),
@@ -58,6 +63,9 @@ impl Settings {
         }
         if let Ok(v) = std::env::var("DATABASE_URL") {
             s.database_url = v;
+        }
+        if let Ok(v) = std::env::var("COMPTOIR_MIGRATION_DATABASE_URL") {
+            s.migration_database_url = v;
         }
         if let Ok(v) = std::env::var("COMPTOIR_PUBLIC_URL") {
             s.public_url = v;

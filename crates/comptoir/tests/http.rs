@@ -7,11 +7,13 @@ use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
+use store::testkit::TestDatabase;
 
 struct Server {
     base: String,
     app: App,
-    _dir: tempfile::TempDir,
+    /// Kept until the test ends (a SQLite file's directory, or a PostgreSQL database).
+    _database: TestDatabase,
     stop: tokio::sync::watch::Sender<bool>,
 }
 
@@ -21,27 +23,8 @@ impl Drop for Server {
     }
 }
 
-/// A fresh database URL per test: a temp SQLite file, or a new PostgreSQL database.
-async fn fresh_db_urls(dir: &std::path::Path) -> Vec<String> {
-    let mut urls = vec![format!("sqlite:{}/t.db?mode=rwc", dir.display())];
-    if let Ok(pg) = std::env::var("TEST_DATABASE_URL") {
-        sqlx::any::install_default_drivers();
-        let name = format!("t_{}", uuid::Uuid::now_v7().simple());
-        let pool = sqlx::AnyPool::connect(&pg).await.expect("connect TEST_DATABASE_URL");
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&pool)
-            .await
-            .expect("create database");
-        pool.close().await;
-        let (prefix, _) = pg.rsplit_once('/').expect("database URL has a path");
-        urls.push(format!("{prefix}/{name}"));
-    }
-    urls
-}
-
-async fn start(url: &str, dir: tempfile::TempDir) -> Server {
-    let db = store::Db::connect(url).await.expect("connect");
-    db.migrate().await.expect("migrate");
+async fn start(database: TestDatabase) -> Server {
+    let db = database.db.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let base = format!("http://{addr}");
@@ -67,19 +50,15 @@ async fn start(url: &str, dir: tempfile::TempDir) -> Server {
     Server {
         base,
         app,
-        _dir: dir,
+        _database: database,
         stop,
     }
 }
 
 async fn servers() -> Vec<Server> {
     let mut out = Vec::new();
-    let probe = tempfile::tempdir().expect("tempdir");
-    let urls = fresh_db_urls(probe.path()).await;
-    for url in urls {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let url = url.replace(&probe.path().display().to_string(), &dir.path().display().to_string());
-        out.push(start(&url, dir).await);
+    for database in TestDatabase::every_backend().await {
+        out.push(start(database).await);
     }
     out
 }
@@ -481,8 +460,7 @@ fn comptoir(args: &[&str], env: &[(&str, &str)]) -> Command {
     cmd
 }
 
-async fn probe_runs(url: &str) -> (Vec<(String, String, bool)>, Vec<store::jobs::Job>) {
-    let db = store::Db::connect(url).await.expect("connect");
+async fn probe_runs(db: &store::Db) -> (Vec<(String, String, bool)>, Vec<store::jobs::Job>) {
     let mut tx = db.read().await.expect("tx");
     let runs = store::jobs::diagnostic_runs(&mut tx).await.expect("runs");
     let mut jobs = store::jobs::list_by_state(&mut tx, "completed", 10_000)
@@ -490,7 +468,6 @@ async fn probe_runs(url: &str) -> (Vec<(String, String, bool)>, Vec<store::jobs:
         .expect("jobs");
     jobs.retain(|j| j.kind == app::handlers::DIAGNOSTIC_PROBE);
     tx.commit().await.ok();
-    db.close().await;
     (runs, jobs)
 }
 
@@ -507,9 +484,9 @@ impl Drop for Kill {
 /// job to another once the lease expires, and the job completes once.
 #[tokio::test]
 async fn worker_processes_share_jobs_and_survive_a_kill() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    for url in fresh_db_urls(dir.path()).await {
-        let env = [("DATABASE_URL", url.as_str())];
+    for database in TestDatabase::every_backend().await {
+        let owned_env = database.env();
+        let env: Vec<(&str, &str)> = owned_env.iter().map(|(k, v)| (*k, v.as_str())).collect();
         assert!(comptoir(&["migrate"], &env).status().expect("migrate").success());
         assert!(
             comptoir(&["probe", "--count", "120"], &env)
@@ -529,14 +506,14 @@ async fn worker_processes_share_jobs_and_survive_a_kill() {
         );
         let deadline = Instant::now() + Duration::from_secs(90);
         loop {
-            let (_, done) = probe_runs(&url).await;
+            let (_, done) = probe_runs(&database.db).await;
             if done.len() == 120 || Instant::now() > deadline {
                 break;
             }
             tokio::time::sleep(Duration::from_millis(300)).await;
         }
         drop((_w1, _w2));
-        let (runs, done) = probe_runs(&url).await;
+        let (runs, done) = probe_runs(&database.db).await;
         assert_eq!(done.len(), 120, "every job completed");
         assert!(done.iter().all(|j| j.attempts == 1), "no job ran twice");
         let mut ids: Vec<_> = runs.iter().map(|r| r.0.clone()).collect();
@@ -560,7 +537,7 @@ async fn worker_processes_share_jobs_and_survive_a_kill() {
             .spawn()
             .expect("a");
         let deadline = Instant::now() + Duration::from_secs(30);
-        while probe_runs(&url).await.0.len() < 121 && Instant::now() < deadline {
+        while probe_runs(&database.db).await.0.len() < 121 && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         a.kill().expect("kill");
@@ -571,10 +548,10 @@ async fn worker_processes_share_jobs_and_survive_a_kill() {
                 .expect("b"),
         );
         let deadline = Instant::now() + Duration::from_secs(60);
-        while probe_runs(&url).await.1.len() < 121 && Instant::now() < deadline {
+        while probe_runs(&database.db).await.1.len() < 121 && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
-        let (runs, done) = probe_runs(&url).await;
+        let (runs, done) = probe_runs(&database.db).await;
         assert_eq!(done.len(), 121, "the abandoned job completed");
         let last: Vec<_> = runs.iter().skip(120).collect();
         assert_eq!(last.len(), 2, "started by the killed worker, then by the rescuer");

@@ -19,6 +19,8 @@ pub mod jobs;
 pub mod keys;
 pub mod sessions;
 pub mod terms;
+#[cfg(any(test, feature = "testkit"))]
+pub mod testkit;
 pub mod tokens;
 pub mod users;
 
@@ -152,9 +154,55 @@ impl Db {
         }
     }
 
-    /// Applies the backend's pending migrations.
+    /// Applies the backend's pending migrations as the role this handle connects with, which
+    /// then owns the tables. Fine for SQLite and for a single-role PostgreSQL set-up; see
+    /// [`Db::migrate_as_owner`] for the production split.
     pub async fn migrate(&self) -> Result<()> {
         self.migrator().run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// Applies migrations through `owner_url` (PostgreSQL: a role that owns the schema), then
+    /// grants the role this handle runs as only what the application needs: reading and writing
+    /// rows. Row-level security is only a wall if the application cannot take it down, and a
+    /// table's owner can `ALTER TABLE … DISABLE ROW LEVEL SECURITY` or drop the audit trail's
+    /// append-only trigger; a role that owns nothing can do neither.
+    pub async fn migrate_as_owner(&self, owner_url: &str) -> Result<()> {
+        if self.backend != Backend::Postgres {
+            return self.migrate().await;
+        }
+        let owner = AnyPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect(owner_url)
+            .await?;
+        let outcome = self.grant_application_role(&owner).await;
+        owner.close().await;
+        outcome
+    }
+
+    async fn grant_application_role(&self, owner: &AnyPool) -> Result<()> {
+        self.migrator().run(owner).await?;
+        let app_role: String = sqlx::query_scalar("SELECT current_user::text")
+            .fetch_one(&self.pool)
+            .await?;
+        let owner_role: String = sqlx::query_scalar("SELECT current_user::text").fetch_one(owner).await?;
+        if app_role == owner_role {
+            return Ok(());
+        }
+        let role = format!("\"{}\"", app_role.replace('"', "\"\""));
+        let statements = [
+            format!("GRANT USAGE ON SCHEMA public TO {role}"),
+            format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
+            format!("GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}"),
+            // Which migrations ran is the owner's business; the application only checks it.
+            format!("REVOKE INSERT, UPDATE, DELETE ON _sqlx_migrations FROM {role}"),
+            // The trail is append-only; only its erasable context columns are ever updated.
+            format!("REVOKE DELETE ON audit_log, audit_heads FROM {role}"),
+        ];
+        for sql in statements {
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(owner).await?;
+        }
         Ok(())
     }
 

@@ -7,23 +7,8 @@ use platform::Role;
 use platform::model::{Account, User};
 use platform::roles::{AccountStatus, UserStatus};
 use sqlx::Row;
-use store::{Db, Mode, Scope};
-
-async fn fresh_pg() -> Option<Db> {
-    let url = std::env::var("TEST_DATABASE_URL").ok()?;
-    sqlx::any::install_default_drivers();
-    let name = format!("rls_{}", uuid::Uuid::now_v7().simple());
-    let admin = sqlx::AnyPool::connect(&url).await.expect("connect");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
-        .await
-        .expect("create db");
-    admin.close().await;
-    let (prefix, _) = url.rsplit_once('/').expect("path");
-    let db = Db::connect(&format!("{prefix}/{name}")).await.expect("connect fresh");
-    db.migrate().await.expect("migrate");
-    Some(db)
-}
+use store::testkit::TestDatabase;
+use store::{Mode, Scope};
 
 fn account(name: &str, siren: &str) -> Account {
     Account {
@@ -67,10 +52,11 @@ fn user(account: AccountId, email: &str) -> User {
 // clause: CLOG-NO-STAFF-ACCESS, INES-NO-READ
 #[tokio::test]
 async fn row_level_security_binds_the_application_role() {
-    let Some(db) = fresh_pg().await else {
+    let Some(test_db) = TestDatabase::postgres().await else {
         eprintln!("skipping: TEST_DATABASE_URL is not set");
         return;
     };
+    let db = test_db.db.clone();
     // The role the application runs as can neither skip policies nor is it a superuser.
     let row = sqlx::query("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
         .fetch_one(db.pool())
@@ -142,4 +128,62 @@ async fn row_level_security_binds_the_application_role() {
     let b_now = store::accounts::get(&mut tx, b.id).await.expect("get").expect("b");
     assert_eq!(b_now.legal_name, "B");
     tx.commit().await.expect("commit");
+    test_db.finish().await;
+}
+
+/// With the production split (a schema owner migrates, the application role owns nothing), the
+/// application cannot take the wall down: no switching row-level security off, no dropping a
+/// policy or the audit trail's append-only trigger, no deleting trail entries, no rewriting the
+/// migration history. `.ci/run` sets `TEST_DATABASE_APP_USER` so this runs there.
+// clause: CLOG-NO-STAFF-ACCESS, CLX-TRACE-ALL
+#[tokio::test]
+async fn the_application_role_cannot_disable_row_level_security() {
+    let Some(test_db) = TestDatabase::postgres().await else {
+        eprintln!("skipping: TEST_DATABASE_URL is not set");
+        return;
+    };
+    if test_db.owner_url.is_none() {
+        eprintln!("skipping: TEST_DATABASE_APP_USER is not set (single-role set-up)");
+        test_db.finish().await;
+        return;
+    }
+    let db = test_db.db.clone();
+    let owns: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+         WHERE n.nspname = current_schema() AND pg_get_userbyid(c.relowner) = current_user",
+    )
+    .fetch_one(db.pool())
+    .await
+    .expect("ownership");
+    assert_eq!(owns, 0, "the application role must own no table");
+
+    for sql in [
+        "ALTER TABLE accounts DISABLE ROW LEVEL SECURITY",
+        "ALTER TABLE users NO FORCE ROW LEVEL SECURITY",
+        "DROP POLICY users_tenant ON users",
+        "DROP TRIGGER audit_log_append_only ON audit_log",
+        "CREATE TABLE sneaky (id TEXT)",
+        "DELETE FROM _sqlx_migrations",
+    ] {
+        let err = sqlx::query(sql).execute(db.pool()).await;
+        assert!(err.is_err(), "the application role could run: {sql}");
+    }
+    let mut tx = db.begin(Scope::Platform, Mode::Write).await.expect("tx");
+    let refused = sqlx::query("DELETE FROM audit_log").execute(&mut *tx).await;
+    assert!(
+        refused.is_err(),
+        "deleting trail entries needs a privilege the role lacks"
+    );
+    tx.rollback().await.expect("rollback");
+
+    // And it still does its job: the row-level scopes work as before.
+    let a = account("A", "732829320");
+    let mut tx = db.begin(Scope::Platform, Mode::Write).await.expect("tx");
+    store::accounts::insert(&mut tx, &a).await.expect("insert");
+    tx.commit().await.expect("commit");
+    let mut tx = db.begin(Scope::Tenant(a.id), Mode::Read).await.expect("tx");
+    assert!(store::accounts::get(&mut tx, a.id).await.expect("get").is_some());
+    tx.commit().await.expect("commit");
+    assert!(db.ready().await, "readyz still sees the migrations");
+    test_db.finish().await;
 }

@@ -1,13 +1,17 @@
 //! Smoke test of the server-rendered pages: every page answers and renders (no template
-//! error), for a demo administrator and the demo operator.
+//! error, no untranslated message), for a visitor, a demo administrator and the demo operator,
+//! in French and in English, on SQLite and (with `TEST_DATABASE_URL`) on PostgreSQL.
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use store::testkit::TestDatabase;
 use tower::ServiceExt;
 
 struct Browser {
     router: axum::Router,
     cookies: std::collections::BTreeMap<String, String>,
+    /// The browser's language (`fr` or `en`), sent as Accept-Language and chosen after login.
+    lang: &'static str,
 }
 
 impl Browser {
@@ -41,9 +45,18 @@ impl Browser {
     async fn get(&mut self, path: &str) -> (StatusCode, String, Option<String>) {
         let req = Request::get(path)
             .header(header::COOKIE, self.cookie_header())
+            .header(header::ACCEPT_LANGUAGE, self.lang)
             .body(Body::empty())
             .expect("request");
-        self.send(req).await
+        let response = self.send(req).await;
+        if response.0 == StatusCode::OK && response.1.contains("<html") {
+            assert!(
+                response.1.contains(&format!("<html lang=\"{}\"", self.lang)),
+                "{path} is not in {}",
+                self.lang
+            );
+        }
+        response
     }
 
     async fn post(&mut self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String, Option<String>) {
@@ -54,36 +67,38 @@ impl Browser {
         let req = Request::post(path)
             .header(header::COOKIE, self.cookie_header())
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT_LANGUAGE, self.lang)
             .body(Body::from(body))
             .expect("request");
         self.send(req).await
     }
 }
 
-async fn browser(tag: &str) -> (Browser, app::App) {
-    let dir = std::env::temp_dir().join(format!("comptoir-web-pages-{tag}-{}", uuid::Uuid::new_v4()));
-    std::fs::create_dir_all(&dir).expect("dir");
-    let db = store::Db::connect(&format!("sqlite:{}/t.db?mode=rwc", dir.display()))
-        .await
-        .expect("db");
-    db.migrate().await.expect("migrate");
-    let app = app::App::new(
-        db,
-        app::AppConfig {
-            public_url: "http://localhost".into(),
-            ..Default::default()
-        },
-        mail::Transport::Outbox,
-    );
-    app.load_demo().await.expect("demo");
-    let router = web::router(web::WebState::new(app.clone(), false));
-    (
-        Browser {
-            router,
-            cookies: Default::default(),
-        },
-        app,
-    )
+/// Runs `test` in French and in English, on every backend, each time on a fresh database with
+/// the demo loaded.
+async fn in_every_setup(test: impl AsyncFn(Browser, app::App)) {
+    for lang in ["fr", "en"] {
+        for database in TestDatabase::every_backend().await {
+            eprintln!("pages on {} in {lang}", database.label);
+            let app = app::App::new(
+                database.db.clone(),
+                app::AppConfig {
+                    public_url: "http://localhost".into(),
+                    ..Default::default()
+                },
+                mail::Transport::Outbox,
+            );
+            app.load_demo().await.expect("demo");
+            let router = web::router(web::WebState::new(app.clone(), false));
+            let browser = Browser {
+                router,
+                cookies: Default::default(),
+                lang,
+            };
+            test(browser, app).await;
+            database.finish().await;
+        }
+    }
 }
 
 fn assert_page(path: &str, (status, body, _): &(StatusCode, String, Option<String>)) {
@@ -113,133 +128,142 @@ async fn login(b: &mut Browser, email: &str, password: &str) {
     let (status, _, location) = b.post("/login", &[("email", email), ("password", password)]).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "login {email}");
     assert!(location.is_some());
+    // The demo users are French; the English pass switches like a person would.
+    let lang = b.lang;
+    let (status, _, _) = b.post("/lang", &[("lang", lang), ("next", "/dashboard")]).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "language change");
 }
 
 #[tokio::test]
 async fn public_pages_render() {
-    let (mut b, _) = browser("public").await;
-    for path in [
-        "/login",
-        "/signup",
-        "/forgot-password",
-        "/reset-password?token=x",
-        "/terms",
-    ] {
-        let r = b.get(path).await;
-        assert_page(path, &r);
-    }
-    let (status, body, _) = b.get("/invitations/accept?token=nope").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
-    let (status, body, _) = b.post("/forgot-password", &[("email", "nobody@example.test")]).await;
-    assert_eq!(status, StatusCode::OK, "{body}");
-    let (status, _, _) = b
-        .post(
-            "/reset-password",
-            &[("token", "bad"), ("password", "long-enough-password-1")],
-        )
-        .await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+    in_every_setup(async |mut b, _| {
+        for path in [
+            "/login",
+            "/signup",
+            "/forgot-password",
+            "/reset-password?token=x",
+            "/terms",
+        ] {
+            let r = b.get(path).await;
+            assert_page(path, &r);
+        }
+        let (status, body, _) = b.get("/invitations/accept?token=nope").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+        let (status, body, _) = b.post("/forgot-password", &[("email", "nobody@example.test")]).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let (status, _, _) = b
+            .post(
+                "/reset-password",
+                &[("token", "bad"), ("password", "long-enough-password-1")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn admin_pages_render() {
-    let (mut b, app) = browser("admin").await;
-    login(&mut b, "admin@boulangerie-exemple.test", "admin-demo-2026").await;
-    for path in [
-        "/dashboard",
-        "/settings/api-keys",
-        "/settings/users",
-        "/settings/company",
-        "/settings/audit",
-        "/settings/audit?action=user.&from=2020-01-01",
-        "/settings/support",
-        "/terms/accept",
-    ] {
-        let r = b.get(path).await;
-        assert_page(path, &r);
-    }
-    let (status, body, _) = b.post("/settings/api-keys", &[("name", "ci")]).await;
-    assert_eq!(status, StatusCode::CREATED, "{body}");
-    assert!(body.contains("id=\"new-api-key-token\""));
-    let (status, body, _) = b
-        .post("/settings/users/invite", &[("email", "bad"), ("role", "member")])
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("aria-invalid=\"true\""), "{body}");
-    let (status, _, location) = b
-        .post(
-            "/settings/users/invite",
-            &[("email", "new@boulangerie-exemple.test"), ("role", "member")],
-        )
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let r = b.get(&location.expect("location")).await;
-    assert_page("/settings/users?notice", &r);
-    assert!(r.1.contains("new@boulangerie-exemple.test"));
-    let (status, body, _) = b.post("/settings/company", &[("legal_name", "")]).await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let (status, _, _) = b.post("/settings/support", &[("hours", "24")]).await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let r = b.get("/settings/support").await;
-    assert_page("/settings/support", &r);
-    // Operator pages are hidden from account users.
-    let (status, _, _) = b.get("/operator/accounts").await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
-    drop(app);
+    in_every_setup(async |mut b, _| {
+        login(&mut b, "admin@boulangerie-exemple.test", "admin-demo-2026").await;
+        for path in [
+            "/dashboard",
+            "/settings/api-keys",
+            "/settings/users",
+            "/settings/company",
+            "/settings/audit",
+            "/settings/audit?action=user.&from=2020-01-01",
+            "/settings/support",
+            "/terms/accept",
+        ] {
+            let r = b.get(path).await;
+            assert_page(path, &r);
+        }
+        let (status, body, _) = b.post("/settings/api-keys", &[("name", "ci")]).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assert!(body.contains("id=\"new-api-key-token\""));
+        let (status, body, _) = b
+            .post("/settings/users/invite", &[("email", "bad"), ("role", "member")])
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("aria-invalid=\"true\""), "{body}");
+        let (status, _, location) = b
+            .post(
+                "/settings/users/invite",
+                &[("email", "new@boulangerie-exemple.test"), ("role", "member")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let r = b.get(&location.expect("location")).await;
+        assert_page("/settings/users?notice", &r);
+        assert!(r.1.contains("new@boulangerie-exemple.test"));
+        let (status, body, _) = b.post("/settings/company", &[("legal_name", "")]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let (status, _, _) = b.post("/settings/support", &[("hours", "24")]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let r = b.get("/settings/support").await;
+        assert_page("/settings/support", &r);
+        // Operator pages are hidden from account users.
+        let (status, _, _) = b.get("/operator/accounts").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+    })
+    .await;
 }
 
 #[tokio::test]
 async fn operator_pages_render() {
-    let (mut b, app) = browser("operator").await;
-    login(&mut b, "operator@comptoir.test", "operateur-demo-2026").await;
-    for path in [
-        "/operator/accounts",
-        "/operator/accounts?q=boul",
-        "/operator/outbox",
-        "/operator/clocks",
-        "/operator/terms",
-        "/operator/jobs",
-        "/operator/audit",
-    ] {
-        let r = b.get(path).await;
-        assert_page(path, &r);
-    }
-    let accounts = app.operator_accounts(None, 10, 0).await.expect("accounts");
-    let id = accounts[0].account.id.to_string();
-    let r = b.get(&format!("/operator/accounts/{id}")).await;
-    assert_page("/operator/accounts/{id}", &r);
-    let (status, _, _) = b.get(&format!("/operator/accounts/{id}/support")).await;
-    assert!(status == StatusCode::OK || status == StatusCode::FORBIDDEN, "{status}");
-    let (status, body, _) = b
-        .post(
-            &format!("/operator/accounts/{id}/break-glass"),
-            &[("reason", ""), ("hours", "24")],
-        )
-        .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
-    let (status, _, _) = b
-        .post(
-            &format!("/operator/accounts/{id}/break-glass"),
-            &[
-                ("reason", "Réquisition"),
-                ("legal_reference", "Art. 60-1 CPP"),
-                ("hours", "24"),
-            ],
-        )
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let r = b.get(&format!("/operator/accounts/{id}/support")).await;
-    assert_page("support view", &r);
-    if let Some(m) = app.outbox(None, 1, 0).await.expect("outbox").first() {
-        let path = format!("/operator/outbox/{}", m.id);
-        let r = b.get(&path).await;
-        assert_page(&path, &r);
-        assert!(r.1.contains("id=\"email-body\""));
-    }
-    let (status, _, _) = b
-        .post("/operator/clocks", &[("name", "ci"), ("start", "2026-01-01")])
-        .await;
-    assert_eq!(status, StatusCode::SEE_OTHER);
-    let r = b.get("/operator/clocks").await;
-    assert_page("/operator/clocks", &r);
+    in_every_setup(async |mut b, app| {
+        login(&mut b, "operator@comptoir.test", "operateur-demo-2026").await;
+        for path in [
+            "/operator/accounts",
+            "/operator/accounts?q=boul",
+            "/operator/outbox",
+            "/operator/clocks",
+            "/operator/terms",
+            "/operator/jobs",
+            "/operator/audit",
+        ] {
+            let r = b.get(path).await;
+            assert_page(path, &r);
+        }
+        let accounts = app.operator_accounts(None, 10, 0).await.expect("accounts");
+        let id = accounts[0].account.id.to_string();
+        let r = b.get(&format!("/operator/accounts/{id}")).await;
+        assert_page("/operator/accounts/{id}", &r);
+        let (status, _, _) = b.get(&format!("/operator/accounts/{id}/support")).await;
+        assert!(status == StatusCode::OK || status == StatusCode::FORBIDDEN, "{status}");
+        let (status, body, _) = b
+            .post(
+                &format!("/operator/accounts/{id}/break-glass"),
+                &[("reason", ""), ("hours", "24")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let (status, _, _) = b
+            .post(
+                &format!("/operator/accounts/{id}/break-glass"),
+                &[
+                    ("reason", "Réquisition"),
+                    ("legal_reference", "Art. 60-1 CPP"),
+                    ("hours", "24"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let r = b.get(&format!("/operator/accounts/{id}/support")).await;
+        assert_page("support view", &r);
+        if let Some(m) = app.outbox(None, 1, 0).await.expect("outbox").first() {
+            let path = format!("/operator/outbox/{}", m.id);
+            let r = b.get(&path).await;
+            assert_page(&path, &r);
+            assert!(r.1.contains("id=\"email-body\""));
+        }
+        let (status, _, _) = b
+            .post("/operator/clocks", &[("name", "ci"), ("start", "2026-01-01")])
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let r = b.get("/operator/clocks").await;
+        assert_page("/operator/clocks", &r);
+    })
+    .await;
 }

@@ -1,6 +1,6 @@
 //! The audit trail: verification, append-only storage, erasable context, tamper detection.
 
-use crate::{ADMIN, MEMBER, OPERATOR, World, actor, on_every_backend};
+use crate::{ADMIN, MEMBER, OPERATOR, World, actor, on_every_database};
 use store::{Backend, Db, sqlx};
 
 /// Runs one statement in a platform-scope write transaction; the number of rows it touched.
@@ -16,7 +16,8 @@ async fn execute(db: &Db, sql: &str) -> Result<u64, sqlx::Error> {
 // clause: CLX-TRACE-ALL
 #[tokio::test]
 async fn the_trail_verifies_survives_erasure_and_detects_tampering() {
-    on_every_backend(async |db| {
+    on_every_database(async |database| {
+        let db = database.db.clone();
         let w = World::new(db.clone()).await;
         let admin = w.principal(ADMIN).await;
         let operator = w.principal(OPERATOR).await;
@@ -60,12 +61,22 @@ async fn the_trail_verifies_survives_erasure_and_detects_tampering() {
         assert!(report.breaks.is_empty(), "{:?}", report.breaks);
 
         // With the guard removed by someone who owns the tables, an edit is still caught.
+        let owner = match &database.owner_url {
+            Some(url) => Db::connect(url).await.expect("connect as the schema owner"),
+            None => db.clone(),
+        };
         let unguard = match db.backend() {
             Backend::Sqlite => "DROP TRIGGER audit_log_no_update",
             Backend::Postgres => "ALTER TABLE audit_log DISABLE TRIGGER audit_log_append_only",
         };
-        execute(&db, unguard).await.expect("remove the guard");
-        assert_eq!(execute(&db, &rewrite).await.expect("tamper"), 1);
+        if database.owner_url.is_some() {
+            assert!(
+                execute(&db, unguard).await.is_err(),
+                "the application role must not be able to remove the guard"
+            );
+        }
+        execute(&owner, unguard).await.expect("remove the guard");
+        assert_eq!(execute(&owner, &rewrite).await.expect("tamper"), 1);
         let report = w.app.verify_audit(|_, _| {}).await.expect("verify");
         assert_eq!(report.breaks.len(), 1, "{:?}", report.breaks);
         assert!(

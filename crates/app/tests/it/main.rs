@@ -1,8 +1,8 @@
 //! Integration tests of the use cases against real databases.
 //!
 //! Every test runs on a fresh SQLite file, and also on a fresh PostgreSQL database when
-//! `TEST_DATABASE_URL` points at a server (a role allowed to `CREATE DATABASE`), e.g.
-//! `TEST_DATABASE_URL=postgres://comptoir@127.0.0.1:5432/postgres cargo test -p app --test it`.
+//! `TEST_DATABASE_URL` points at a server (see `store::testkit`), e.g.
+//! `TEST_DATABASE_URL=postgres://comptoir_owner@127.0.0.1:5432/postgres TEST_DATABASE_APP_USER=comptoir_app cargo test -p app --test it`.
 
 mod access;
 mod accounts;
@@ -19,110 +19,21 @@ use std::panic::AssertUnwindSafe;
 use store::Db;
 use store::emails::StoredEmail;
 use store::sqlx;
-
-/// One database a test runs on; [`TestDb::finish`] removes it.
-pub struct TestDb {
-    pub label: &'static str,
-    pub db: Db,
-    /// Keeps the SQLite file's directory alive until the test ends.
-    _dir: Option<tempfile::TempDir>,
-    /// The server URL and the database to drop afterwards (PostgreSQL).
-    pg: Option<(String, String)>,
-}
-
-impl TestDb {
-    async fn sqlite() -> TestDb {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let url = format!("sqlite:{}/t.db?mode=rwc", dir.path().display());
-        let db = Db::connect(&url).await.expect("connect sqlite");
-        db.migrate().await.expect("migrate sqlite");
-        TestDb {
-            label: "sqlite",
-            db,
-            _dir: Some(dir),
-            pg: None,
-        }
-    }
-
-    async fn postgres(server_url: &str) -> TestDb {
-        let name = format!("t_{}", kernel::JobId::new().0.simple());
-        let admin = admin_pool(server_url).await;
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-            .execute(&admin)
-            .await
-            .expect("create test database");
-        admin.close().await;
-        let db = Db::connect(&with_database(server_url, &name))
-            .await
-            .expect("connect postgres");
-        db.migrate().await.expect("migrate postgres");
-        TestDb {
-            label: "postgres",
-            db,
-            _dir: None,
-            pg: Some((server_url.to_string(), name)),
-        }
-    }
-
-    /// Closes the pool and drops the PostgreSQL database; a SQLite file goes with its directory.
-    pub async fn finish(self) {
-        self.db.close().await;
-        if let Some((server_url, name)) = &self.pg {
-            let admin = admin_pool(server_url).await;
-            // Best effort: a leftover database is harmless, only untidy.
-            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-            )))
-            .execute(&admin)
-            .await;
-            admin.close().await;
-        }
-    }
-}
-
-async fn admin_pool(url: &str) -> sqlx::AnyPool {
-    sqlx::any::install_default_drivers();
-    sqlx::any::AnyPoolOptions::new()
-        .max_connections(1)
-        .connect(url)
-        .await
-        .expect("connect to TEST_DATABASE_URL")
-}
-
-/// `url` with its database (the path) replaced by `name`, keeping any query string.
-fn with_database(url: &str, name: &str) -> String {
-    let (scheme, rest) = url
-        .split_once("://")
-        .expect("TEST_DATABASE_URL must look like postgres://host/db");
-    let (rest, query) = match rest.split_once('?') {
-        Some((r, q)) => (r, Some(q)),
-        None => (rest, None),
-    };
-    let authority = rest.split_once('/').map_or(rest, |(a, _)| a);
-    match query {
-        Some(q) => format!("{scheme}://{authority}/{name}?{q}"),
-        None => format!("{scheme}://{authority}/{name}"),
-    }
-}
-
-/// A fresh SQLite database, and a fresh PostgreSQL one when `TEST_DATABASE_URL` is set.
-pub async fn backends() -> Vec<TestDb> {
-    let mut out = vec![TestDb::sqlite().await];
-    if let Ok(url) = std::env::var("TEST_DATABASE_URL")
-        && !url.trim().is_empty()
-    {
-        out.push(TestDb::postgres(url.trim()).await);
-    }
-    out
-}
+use store::testkit::TestDatabase;
 
 /// Runs `test` once per backend, each on its own fresh database, and cleans the database up
 /// even when the test panics (the panic is then resumed, naming the backend).
 pub async fn on_every_backend(test: impl AsyncFn(Db)) {
-    for t in backends().await {
-        let outcome = AssertUnwindSafe(test(t.db.clone())).catch_unwind().await;
-        let label = t.label;
-        t.finish().await;
+    on_every_database(async |database| test(database.db.clone()).await).await
+}
+
+/// [`on_every_backend`] for tests that need more than the application's handle (the schema
+/// owner's URL, for instance).
+pub async fn on_every_database(test: impl AsyncFn(&TestDatabase)) {
+    for database in TestDatabase::every_backend().await {
+        let outcome = AssertUnwindSafe(test(&database)).catch_unwind().await;
+        let label = database.label;
+        database.finish().await;
         if let Err(panic) = outcome {
             eprintln!("test failed on {label}");
             std::panic::resume_unwind(panic);
