@@ -1,5 +1,6 @@
 //! End-to-end test in a real browser through WebDriver: sign-up, email verification, login,
-//! API key creation and use, invitation and acceptance by a second person.
+//! API key creation and use, invitation and acceptance by a second person; once by a French
+//! browser and once by an English one, on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
 //!
 //! Skipped unless `CHROMEDRIVER` names a chromedriver binary (`CHROME_BINARY` overrides the
 //! browser, `/usr/bin/chromium` by default). On a failing step a screenshot is saved to
@@ -9,6 +10,7 @@ use fantoccini::{Client, ClientBuilder, Locator};
 use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
+use store::testkit::TestDatabase;
 
 type Step<T> = Result<T, String>;
 
@@ -16,15 +18,11 @@ struct Server {
     addr: SocketAddr,
     app: app::App,
     shutdown: tokio::sync::watch::Sender<bool>,
-    _dir: tempfile::TempDir,
+    database: TestDatabase,
 }
 
-async fn start_server() -> Server {
-    let dir = tempfile::tempdir().expect("temp dir");
-    let db = store::Db::connect(&format!("sqlite:{}/t.db?mode=rwc", dir.path().display()))
-        .await
-        .expect("db");
-    db.migrate().await.expect("migrate");
+async fn start_server(database: TestDatabase) -> Server {
+    let db = database.db.clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     let app = app::App::new(
@@ -52,7 +50,7 @@ async fn start_server() -> Server {
         addr,
         app,
         shutdown,
-        _dir: dir,
+        database,
     }
 }
 
@@ -73,7 +71,7 @@ impl Drop for Driver {
     }
 }
 
-async fn connect(port: u16, profile: &std::path::Path) -> Client {
+async fn connect(port: u16, profile: &std::path::Path, lang: &str) -> Client {
     let binary = std::env::var("CHROME_BINARY").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let caps = serde_json::json!({
         "browserName": "chrome",
@@ -83,7 +81,10 @@ async fn connect(port: u16, profile: &std::path::Path) -> Client {
                 "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-quic",
                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", format!("--user-data-dir={}", profile.display()),
-            ]
+                format!("--lang={lang}"),
+            ],
+            // What the browser sends as Accept-Language, as a person's browser set to `lang` would.
+            "prefs": { "intl.accept_languages": lang }
         }
     });
     let caps = match caps {
@@ -173,13 +174,31 @@ async fn wait_for(c: &Client, css: &str) -> Step<()> {
         .map_err(|e| format!("waiting for {css}: {e}"))
 }
 
-async fn flow(c: &Client, server: &Server, step: &mut &'static str) -> Step<()> {
+/// The page's language, as the `lang` attribute of its root element says.
+async fn page_lang(c: &Client) -> Step<String> {
+    let v = c
+        .execute("return document.documentElement.lang;", vec![])
+        .await
+        .map_err(|e| format!("reading the page language: {e}"))?;
+    Ok(v.as_str().unwrap_or_default().to_string())
+}
+
+async fn expect_lang(c: &Client, lang: &str) -> Step<()> {
+    let shown = page_lang(c).await?;
+    if shown != lang {
+        return Err(format!("the page is in {shown:?}, the browser asked for {lang:?}"));
+    }
+    Ok(())
+}
+
+async fn flow(c: &Client, server: &Server, lang: &str, step: &mut &'static str) -> Step<()> {
     let base = format!("http://{}", server.addr);
     let admin_email = "gerante@exemple-navigateur.test";
     let admin_password = "navigateur-secret-2026";
 
     *step = "signup";
     goto(c, &format!("{base}/signup")).await?;
+    expect_lang(c, lang).await?;
     fill(c, "#legal_name", "Navigateur Exemple SAS").await?;
     fill(c, "#siren", "552032534").await?;
     fill(c, "#address_line", "1 rue de l'Essai").await?;
@@ -196,11 +215,22 @@ async fn flow(c: &Client, server: &Server, step: &mut &'static str) -> Step<()> 
 
     *step = "verify_email";
     let verify = link_from_outbox(&server.app, admin_email, "/verify-email?token=").await?;
+    let mails = server
+        .app
+        .outbox(Some(admin_email), 5, 0)
+        .await
+        .map_err(|e| e.to_string())?;
+    let expected_subject = if lang == "fr" { "Confirmez" } else { "Confirm" };
+    if !mails.iter().any(|m| m.subject.starts_with(expected_subject)) {
+        let subjects: Vec<_> = mails.iter().map(|m| m.subject.clone()).collect();
+        return Err(format!("the verification email is not in {lang}: {subjects:?}"));
+    }
     goto(c, &verify).await?;
     wait_for(c, "#message").await?;
 
     *step = "login_admin";
     login(c, &base, admin_email, admin_password).await?;
+    expect_lang(c, lang).await?;
 
     *step = "api_key";
     goto(c, &format!("{base}/settings/api-keys")).await?;
@@ -252,6 +282,7 @@ async fn flow(c: &Client, server: &Server, step: &mut &'static str) -> Step<()> 
     if shown.trim() != member_email {
         return Err(format!("dashboard shows {shown:?}"));
     }
+    expect_lang(c, lang).await?;
     Ok(())
 }
 
@@ -261,7 +292,6 @@ async fn signup_to_invited_member_in_a_browser() {
         println!("skipped: set CHROMEDRIVER to the chromedriver binary to run the browser test");
         return;
     };
-    let server = start_server().await;
     let port = free_port();
     let driver = Driver(
         Command::new(&chromedriver)
@@ -272,23 +302,31 @@ async fn signup_to_invited_member_in_a_browser() {
             .spawn()
             .expect("start chromedriver"),
     );
-    let profile = tempfile::tempdir().expect("profile dir");
-    let client = connect(port, profile.path()).await;
-
-    let mut step = "start";
-    let result = flow(&client, &server, &mut step).await;
-    if let Err(e) = &result {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts");
-        let _ = std::fs::create_dir_all(&dir);
-        if let Ok(png) = client.screenshot().await {
-            let _ = std::fs::write(dir.join(format!("{step}.png")), png);
+    for lang in ["fr", "en"] {
+        for database in TestDatabase::every_backend().await {
+            let label = database.label;
+            eprintln!("browser journey on {label} in {lang}");
+            let server = start_server(database).await;
+            let profile = tempfile::tempdir().expect("profile dir");
+            let client = connect(port, profile.path(), lang).await;
+            let mut step = "start";
+            let result = flow(&client, &server, lang, &mut step).await;
+            if let Err(e) = &result {
+                let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../test-artifacts");
+                let _ = std::fs::create_dir_all(&dir);
+                if let Ok(png) = client.screenshot().await {
+                    let _ = std::fs::write(dir.join(format!("{label}-{lang}-{step}.png")), png);
+                }
+                eprintln!("step {step} failed: {e}");
+            }
+            let _ = client.close().await;
+            let _ = server.shutdown.send(true);
+            server.database.finish().await;
+            if let Err(e) = result {
+                drop(driver);
+                panic!("browser flow on {label} in {lang} failed at {step}: {e}");
+            }
         }
-        eprintln!("step {step} failed: {e}");
     }
-    let _ = client.close().await;
     drop(driver);
-    let _ = server.shutdown.send(true);
-    if let Err(e) = result {
-        panic!("browser flow failed at {step}: {e}");
-    }
 }
