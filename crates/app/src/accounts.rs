@@ -39,6 +39,16 @@ pub struct AccountSummary {
     pub users: i64,
     pub terms_version: Option<String>,
     pub support_access_until: Option<Timestamp>,
+    pub kyc: KycSummary,
+}
+
+/// Whether the holder's documents are on file (INES-KYC), as operator staff may see it: the
+/// extract's date and the bank account masked, never the documents themselves.
+#[derive(Debug, Clone, Serialize)]
+pub struct KycSummary {
+    pub complete: bool,
+    pub registry_issued_on: Option<String>,
+    pub bank_account: Option<String>,
 }
 
 impl App {
@@ -415,10 +425,16 @@ async fn summarize(
         .filter(|g| g.kind == platform::access::GrantKind::Support)
         .map(|g| g.ends_at)
         .max();
+    let kyc = store::kyc::get(&mut *conn, account.id).await?;
     Ok(AccountSummary {
         account,
         users,
         terms_version,
         support_access_until,
+        kyc: KycSummary {
+            complete: kyc.is_complete(),
+            registry_issued_on: kyc.registry_extract.map(|r| r.issued_on.to_string()),
+            bank_account: kyc.bank_details.map(|b| b.iban.masked()),
+        },
     })
 }

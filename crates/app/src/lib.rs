@@ -12,6 +12,7 @@ pub mod error;
 pub mod grants;
 pub mod handlers;
 pub mod keys;
+pub mod kyc;
 pub mod terms;
 pub mod trail;
 pub mod users;

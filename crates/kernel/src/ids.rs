@@ -87,3 +87,7 @@ typed_id!(
     /// An invitation of a person to join an account.
     InvitationId
 );
+typed_id!(
+    /// A file an account uploaded (a registry extract, a contract's document).
+    FileId
+);

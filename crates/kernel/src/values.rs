@@ -249,10 +249,174 @@ pub fn country_code(field: &str, raw: &str) -> Result<String, FieldError> {
     }
 }
 
+/// An International Bank Account Number (ISO 13616): country, check digits, then the domestic
+/// account number, whose length each country fixes. Stored without spaces, upper-cased.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Iban(String);
+
+/// IBAN lengths of the SEPA countries (the ones a direct debit or transfer in euros reaches).
+const IBAN_LENGTHS: &[(&str, usize)] = &[
+    ("AD", 24),
+    ("AT", 20),
+    ("BE", 16),
+    ("BG", 22),
+    ("CH", 21),
+    ("CY", 28),
+    ("CZ", 24),
+    ("DE", 22),
+    ("DK", 18),
+    ("EE", 20),
+    ("ES", 24),
+    ("FI", 18),
+    ("FR", 27),
+    ("GB", 22),
+    ("GI", 23),
+    ("GR", 27),
+    ("HR", 21),
+    ("HU", 28),
+    ("IE", 22),
+    ("IS", 26),
+    ("IT", 27),
+    ("LI", 21),
+    ("LT", 20),
+    ("LU", 20),
+    ("LV", 21),
+    ("MC", 27),
+    ("MT", 31),
+    ("NL", 18),
+    ("NO", 15),
+    ("PL", 28),
+    ("PT", 25),
+    ("RO", 24),
+    ("SE", 24),
+    ("SI", 19),
+    ("SK", 24),
+    ("SM", 27),
+    ("VA", 22),
+];
+
+impl Iban {
+    /// Spaces are accepted (IBANs are printed in groups of four).
+    pub fn parse(field: &str, raw: &str) -> Result<Iban, FieldError> {
+        let iban: String = raw
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .map(|c| c.to_ascii_uppercase())
+            .collect();
+        if iban.len() < 5 || !iban.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(FieldError::new(field, "iban_format"));
+        }
+        let Some(&(_, length)) = IBAN_LENGTHS.iter().find(|(c, _)| iban.starts_with(c)) else {
+            return Err(FieldError::new(field, "iban_country"));
+        };
+        if iban.len() != length || !iban[2..4].bytes().all(|b| b.is_ascii_digit()) {
+            return Err(FieldError::new(field, "iban_format"));
+        }
+        // ISO 7064 mod 97-10: the first four characters move to the end, letters become 10..35,
+        // and the number must leave 1. Folded digit by digit so it never overflows.
+        let rotated = iban[4..].bytes().chain(iban[..4].bytes());
+        let mut remainder: u32 = 0;
+        for b in rotated {
+            let value = if b.is_ascii_digit() {
+                u32::from(b - b'0')
+            } else {
+                u32::from(b - b'A') + 10
+            };
+            remainder = if value >= 10 {
+                (remainder * 100 + value) % 97
+            } else {
+                (remainder * 10 + value) % 97
+            };
+        }
+        if remainder != 1 {
+            return Err(FieldError::new(field, "iban_checksum"));
+        }
+        Ok(Iban(iban))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The country and the last four characters only, for screens that need to say which
+    /// account without showing it (`FR76 •••• 0189`).
+    pub fn masked(&self) -> String {
+        let tail = &self.0[self.0.len() - 4..];
+        format!("{} •••• {tail}", &self.0[..4])
+    }
+
+    /// Groups of four, as printed on a bank statement.
+    pub fn grouped(&self) -> String {
+        self.0
+            .as_bytes()
+            .chunks(4)
+            .map(|c| String::from_utf8_lossy(c).into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+impl fmt::Display for Iban {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A bank identifier code (ISO 9362): 4 letters (bank), 2 letters (country), 2 characters
+/// (location), optionally 3 (branch).
+pub fn bic(field: &str, raw: &str) -> Result<String, FieldError> {
+    let code: String = raw
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| c.to_ascii_uppercase())
+        .collect();
+    let shape_ok = (code.len() == 8 || code.len() == 11)
+        && code.as_bytes()[..6].iter().all(u8::is_ascii_uppercase)
+        && code.as_bytes()[6..].iter().all(u8::is_ascii_alphanumeric);
+    if shape_ok {
+        Ok(code)
+    } else {
+        Err(FieldError::new(field, "bic_format"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn ibans_are_checked() {
+        // The ECB's and the French Treasury's published examples.
+        for ok in [
+            "FR76 3000 6000 0112 3456 7890 189",
+            "DE89370400440532013000",
+            "be71 0961 2345 6769",
+        ] {
+            assert!(Iban::parse("iban", ok).is_ok(), "{ok}");
+        }
+        let iban = Iban::parse("iban", "FR7630006000011234567890189").unwrap();
+        assert_eq!(iban.masked(), "FR76 •••• 0189");
+        assert_eq!(iban.grouped(), "FR76 3000 6000 0112 3456 7890 189");
+        assert_eq!(
+            Iban::parse("iban", "FR7630006000011234567890188").unwrap_err().code,
+            "iban_checksum"
+        );
+        assert_eq!(
+            Iban::parse("iban", "FR763000600001123456789018").unwrap_err().code,
+            "iban_format"
+        );
+        assert_eq!(
+            Iban::parse("iban", "US7630006000011234567890189").unwrap_err().code,
+            "iban_country"
+        );
+        assert_eq!(Iban::parse("iban", "FR76-3000").unwrap_err().code, "iban_format");
+        assert_eq!(bic("bic", "bnpa fr pp xxx").unwrap(), "BNPAFRPPXXX");
+        assert_eq!(bic("bic", "BNPAFRPP").unwrap(), "BNPAFRPP");
+        assert_eq!(bic("bic", "BNP1FRPP").unwrap_err().code, "bic_format");
+        assert_eq!(bic("bic", "BNPAFRé").unwrap_err().code, "bic_format");
+    }
 
     #[test]
     fn known_sirens() {

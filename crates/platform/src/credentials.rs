@@ -49,8 +49,8 @@ pub fn random_token() -> String {
 }
 
 /// SHA-256 in lowercase hex: how tokens and keys are stored.
-pub fn sha256_hex(data: &str) -> String {
-    hex::encode(Sha256::digest(data.as_bytes()))
+pub fn sha256_hex(data: impl AsRef<[u8]>) -> String {
+    hex::encode(Sha256::digest(data.as_ref()))
 }
 
 /// Compares two strings in constant time (length aside).

@@ -4,6 +4,7 @@
 pub mod access;
 pub mod audit;
 pub mod credentials;
+pub mod kyc;
 pub mod model;
 pub mod roles;
 pub mod signup;

@@ -12,11 +12,13 @@ pub mod accounts;
 pub mod audit;
 pub mod clocks;
 pub mod emails;
+pub mod files;
 pub mod grants;
 pub mod idempotency;
 pub mod invitations;
 pub mod jobs;
 pub mod keys;
+pub mod kyc;
 pub mod sessions;
 pub mod terms;
 #[cfg(any(test, feature = "testkit"))]

@@ -272,6 +272,48 @@ impl<T: DeserializeOwned + Send> FromRequest<WebState> for CsrfForm<T> {
     }
 }
 
+/// A `multipart/form-data` form (one with a file) whose CSRF field matched the cookie: its text
+/// fields by name and its one file. Refusal: 403 with a page to reload, 413 when too large.
+pub struct CsrfUpload {
+    pub fields: HashMap<String, String>,
+    /// The file's name as the browser gave it, and its bytes (empty when none was chosen).
+    pub file_name: String,
+    pub content: Vec<u8>,
+}
+
+impl FromRequest<WebState> for CsrfUpload {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &WebState) -> Result<Self, Self::Rejection> {
+        let too_large = || (StatusCode::PAYLOAD_TOO_LARGE, "body too large").into_response();
+        let jar = CookieJar::from_headers(req.headers());
+        let cookie = jar.get(CSRF_COOKIE).map(|c| c.value().to_string());
+        let mut multipart = axum::extract::Multipart::from_request(req, state)
+            .await
+            .map_err(|e| (StatusCode::BAD_REQUEST, e.body_text()).into_response())?;
+        let mut upload = CsrfUpload {
+            fields: HashMap::new(),
+            file_name: String::new(),
+            content: Vec::new(),
+        };
+        while let Some(field) = multipart.next_field().await.map_err(|_| too_large())? {
+            let name = field.name().unwrap_or_default().to_string();
+            if let Some(file_name) = field.file_name() {
+                upload.file_name = file_name.to_string();
+                upload.content = field.bytes().await.map_err(|_| too_large())?.to_vec();
+            } else {
+                let value = field.text().await.map_err(|_| too_large())?;
+                upload.fields.insert(name, value);
+            }
+        }
+        let sent = upload.fields.get("csrf").map(String::as_str);
+        match (cookie.as_deref(), sent) {
+            (Some(c), Some(s)) if !c.is_empty() && constant_time_eq(c, s) => Ok(upload),
+            _ => Err((StatusCode::FORBIDDEN, crate::pages::csrf_failed_page()).into_response()),
+        }
+    }
+}
+
 /// A fixed-window limit per client address (login, sign-up, password reset).
 pub struct RateLimiter {
     max: u32,

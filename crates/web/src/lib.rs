@@ -20,6 +20,15 @@ use tower_http::limit::RequestBodyLimitLayer;
 /// The largest request body accepted (sign-up forms, terms texts); larger ones get 413.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
+/// The largest body of the few routes that take a document (a registry extract): the document
+/// plus room for the form around it. Those routes raise axum's limit for themselves only.
+pub const MAX_UPLOAD_BYTES: usize = platform::kyc::MAX_DOCUMENT_BYTES + 64 * 1024;
+
+/// The layer a document-upload route adds to raise the body limit for itself.
+pub fn upload_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(MAX_UPLOAD_BYTES)
+}
+
 /// What every handler can reach.
 #[derive(Clone)]
 pub struct WebState {
@@ -50,6 +59,48 @@ pub fn router(state: WebState) -> Router {
         .merge(api::router(state.clone()))
         .merge(pages::router().layer(axum::middleware::from_fn_with_state(state.clone(), auth::ensure_csrf)))
         .layer(axum::middleware::from_fn_with_state(state.clone(), ops::track))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Extractors stop at MAX_BODY_BYTES unless a route raised it (uploads); the outer layer
+        // refuses anything beyond the largest upload before a byte is buffered.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_UPLOAD_BYTES))
         .with_state(state)
+}
+
+/// A stored file sent back as a download, with the type its bytes were recognised as.
+pub fn download(meta: &store::files::FileMeta, bytes: Vec<u8>) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    // RFC 6266: an ASCII fallback for old clients, and the exact UTF-8 name percent-encoded.
+    let ascii: String = meta
+        .file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let encoded: String = meta
+        .file_name
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect();
+    let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
+    (
+        [
+            (header::CONTENT_TYPE, meta.content_type.clone()),
+            (header::CONTENT_DISPOSITION, disposition),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
+        ],
+        bytes,
+    )
+        .into_response()
 }

@@ -72,6 +72,43 @@ impl Browser {
             .expect("request");
         self.send(req).await
     }
+
+    /// A `multipart/form-data` POST with text fields and one file, as a browser sends it.
+    async fn upload(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &[u8]),
+    ) -> (StatusCode, String, Option<String>) {
+        let boundary = "----comptoir-test-boundary";
+        let csrf = self.cookies.get("comptoir_csrf").cloned().unwrap_or_default();
+        let mut body = Vec::new();
+        for (name, value) in [("csrf", csrf.as_str())].iter().chain(fields) {
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                    .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/pdf\r\n\r\n",
+                file.0
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file.1);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let req = Request::post(path)
+            .header(header::COOKIE, self.cookie_header())
+            .header(
+                header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .header(header::ACCEPT_LANGUAGE, self.lang)
+            .body(Body::from(body))
+            .expect("request");
+        self.send(req).await
+    }
 }
 
 /// Runs `test` in French and in English, on every backend, each time on a fresh database with
@@ -199,6 +236,62 @@ async fn admin_pages_render() {
         assert!(r.1.contains("new@boulangerie-exemple.test"));
         let (status, body, _) = b.post("/settings/company", &[("legal_name", "")]).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        // The holder's documents (INES-KYC): errors next to the fields, then saved.
+        let (_, body, _) = b.get("/dashboard").await;
+        assert!(
+            body.contains("id=\"kyc-reminder\""),
+            "the dashboard asks for the documents"
+        );
+        let (status, body, _) = b
+            .post(
+                "/settings/company/bank",
+                &[("holder", "Boulangerie"), ("iban", "FR00 1234"), ("bic", "")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(
+            body.contains("id=\"iban-error\"") && body.contains("FR00 1234"),
+            "error shown, value kept"
+        );
+        let (status, _, _) = b
+            .post(
+                "/settings/company/bank",
+                &[
+                    ("holder", "Boulangerie"),
+                    ("iban", "FR7630006000011234567890189"),
+                    ("bic", ""),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let (status, body, _) = b
+            .upload(
+                "/settings/company/registry-extract",
+                &[("issued_on", "2001-01-01")],
+                ("kbis.pdf", b"%PDF-1.4\n"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("id=\"issued_on-error\""), "{body}");
+        let today = jiff::Timestamp::now()
+            .to_zoned(jiff::tz::TimeZone::UTC)
+            .date()
+            .to_string();
+        let (status, _, _) = b
+            .upload(
+                "/settings/company/registry-extract",
+                &[("issued_on", &today)],
+                ("kbis.pdf", b"%PDF-1.4\n"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let r = b.get("/settings/company").await;
+        assert_page("/settings/company after KYC", &r);
+        assert!(r.1.contains("id=\"kyc-complete\""));
+        let (status, body, _) = b.get("/settings/company/registry-extract").await;
+        assert_eq!((status, body.as_str()), (StatusCode::OK, "%PDF-1.4\n"));
+        let (_, body, _) = b.get("/dashboard").await;
+        assert!(!body.contains("id=\"kyc-reminder\""));
         let (status, _, _) = b.post("/settings/support", &[("hours", "24")]).await;
         assert_eq!(status, StatusCode::SEE_OTHER);
         let r = b.get("/settings/support").await;

@@ -8,6 +8,7 @@ mod access;
 mod accounts;
 mod audit;
 mod jobs;
+mod kyc;
 
 use app::auth::{NewSession, Principal};
 use app::{Actor, App, AppConfig, AppError};

@@ -18,11 +18,151 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+/// The holder's documents (INES-KYC): what is on file and what is missing.
+#[derive(serde::Serialize, ToSchema)]
+pub struct KycBody {
+    /// True when both the registry extract and the bank details are on file.
+    complete: bool,
+    /// Message keys of what is missing (`kyc.missing_registry_extract`, `kyc.missing_bank_details`).
+    missing: Vec<String>,
+    registry_extract: Option<RegistryExtractBody>,
+    bank_details: Option<BankDetailsBody>,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+pub struct RegistryExtractBody {
+    file_name: String,
+    /// The date printed on the extract (YYYY-MM-DD).
+    issued_on: String,
+    uploaded_at: String,
+    /// Where to download the document.
+    href: String,
+}
+
+#[derive(serde::Serialize, ToSchema)]
+pub struct BankDetailsBody {
+    holder: String,
+    iban: String,
+    bic: Option<String>,
+    updated_at: String,
+}
+
+impl From<&platform::kyc::Kyc> for KycBody {
+    fn from(k: &platform::kyc::Kyc) -> KycBody {
+        KycBody {
+            complete: k.is_complete(),
+            missing: k.missing().into_iter().map(str::to_string).collect(),
+            registry_extract: k.registry_extract.as_ref().map(|r| RegistryExtractBody {
+                file_name: r.file_name.clone(),
+                issued_on: r.issued_on.to_string(),
+                uploaded_at: r.uploaded_at.to_string(),
+                href: "/api/v1/account/registry-extract".into(),
+            }),
+            bank_details: k.bank_details.as_ref().map(|b| BankDetailsBody {
+                holder: b.holder.clone(),
+                iban: b.iban.to_string(),
+                bic: b.bic.clone(),
+                updated_at: b.updated_at.to_string(),
+            }),
+        }
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/account/kyc", tag = "account", security(("bearer" = [])),
+    responses((status = 200, body = KycBody), (status = 403, body = crate::error::Problem)))]
+async fn get_kyc(State(s): State<WebState>, ApiUser(p): ApiUser) -> Result<Response, ApiError> {
+    let account = admin_account(&p)?;
+    let kyc = s.app.kyc(account).await.map_err(e(p.user.lang))?;
+    Ok(ok(KycBody::from(&kyc)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct BankDetailsInput {
+    /// The account holder's name.
+    holder: String,
+    /// An IBAN of a SEPA country; spaces allowed.
+    iban: String,
+    /// Optional BIC (8 or 11 characters).
+    bic: Option<String>,
+}
+
+#[utoipa::path(put, path = "/api/v1/account/bank-details", tag = "account", security(("bearer" = [])), request_body = BankDetailsInput,
+    responses((status = 200, body = KycBody), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+async fn put_bank_details(
+    State(s): State<WebState>,
+    client: Client,
+    ApiUser(p): ApiUser,
+    ApiJson(body): ApiJson<BankDetailsInput>,
+) -> Result<Response, ApiError> {
+    let account = admin_account(&p)?;
+    let input = app::kyc::BankInput {
+        holder: body.holder,
+        iban: body.iban,
+        bic: body.bic.unwrap_or_default(),
+    };
+    let kyc = s
+        .app
+        .set_bank_details(account, input, &client.actor(&p))
+        .await
+        .map_err(e(p.user.lang))?;
+    Ok(ok(KycBody::from(&kyc)))
+}
+
+#[derive(Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct RegistryExtractParams {
+    /// The date printed on the extract (YYYY-MM-DD), less than 3 months ago.
+    issued_on: String,
+    /// The document's file name, kept for downloads.
+    file_name: Option<String>,
+}
+
+#[utoipa::path(put, path = "/api/v1/account/registry-extract", tag = "account", security(("bearer" = [])), params(RegistryExtractParams),
+    request_body(content = Vec<u8>, description = "The document's bytes: PDF, PNG or JPEG (recognised from the bytes), 5 MB at most", content_type = "application/octet-stream"),
+    responses((status = 200, body = KycBody), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+async fn put_registry_extract(
+    State(s): State<WebState>,
+    client: Client,
+    ApiUser(p): ApiUser,
+    ApiQuery(q): ApiQuery<RegistryExtractParams>,
+    body: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    let account = admin_account(&p)?;
+    let upload = app::kyc::RegistryExtractUpload {
+        file_name: q.file_name.unwrap_or_default(),
+        issued_on: q.issued_on,
+        content: body.to_vec(),
+    };
+    let kyc = s
+        .app
+        .upload_registry_extract(account, upload, &client.actor(&p))
+        .await
+        .map_err(e(p.user.lang))?;
+    Ok(ok(KycBody::from(&kyc)))
+}
+
+#[utoipa::path(get, path = "/api/v1/account/registry-extract", tag = "account", security(("bearer" = [])),
+    responses((status = 200, description = "The document, with the type its bytes were recognised as",
+        content((Vec<u8> = "application/pdf"), (Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"))),
+        (status = 404, body = crate::error::Problem)))]
+async fn get_registry_extract(State(s): State<WebState>, ApiUser(p): ApiUser) -> Result<Response, ApiError> {
+    let account = admin_account(&p)?;
+    let (meta, bytes) = s.app.registry_extract_file(account).await.map_err(e(p.user.lang))?;
+    Ok(crate::download(&meta, bytes))
+}
+
 pub fn routes() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(get_me, update_me))
         .routes(routes!(get_account, update_account))
         .routes(routes!(set_reference_optout))
+        .routes(routes!(get_kyc))
+        .routes(routes!(put_bank_details))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(get_registry_extract, put_registry_extract))
+                .layer(crate::upload_limit()),
+        )
         .routes(routes!(list_users))
         .routes(routes!(get_user))
         .routes(routes!(set_user_role))

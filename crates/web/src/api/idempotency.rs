@@ -53,17 +53,15 @@ pub async fn layer(State(state): State<WebState>, req: Request, next: Next) -> R
         )
         .into_response();
     };
-    let scope_id = sha256_hex(&scope(&req));
+    let scope_id = sha256_hex(scope(&req));
     let (parts, body) = req.into_parts();
     let Ok(bytes) = to_bytes(body, crate::MAX_BODY_BYTES).await else {
         return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "body_too_large", None, Lang::En).into_response();
     };
-    let request_hash = sha256_hex(&format!(
-        "{} {}\n{}",
-        parts.method,
-        parts.uri.path(),
-        String::from_utf8_lossy(&bytes)
-    ));
+    // The raw bytes, not a lossy text: two binary bodies must never hash alike.
+    let mut fingerprint = format!("{} {}\n", parts.method, parts.uri.path()).into_bytes();
+    fingerprint.extend_from_slice(&bytes);
+    let request_hash = sha256_hex(&fingerprint);
 
     let stored = match state.app.db.read().await {
         Ok(mut tx) => {

@@ -56,6 +56,12 @@ pub struct AccountSummaryBody {
     terms_version: Option<String>,
     /// Support access the customer granted, if any is in force.
     support_access_until: Option<String>,
+    /// Whether the registry extract and bank details are on file (INES-KYC).
+    kyc_complete: bool,
+    /// The registry extract's date of issue.
+    registry_issued_on: Option<String>,
+    /// The bank account, masked (`FR76 •••• 0189`).
+    bank_account: Option<String>,
 }
 
 impl From<&app::accounts::AccountSummary> for AccountSummaryBody {
@@ -65,6 +71,9 @@ impl From<&app::accounts::AccountSummary> for AccountSummaryBody {
             users: s.users,
             terms_version: s.terms_version.clone(),
             support_access_until: s.support_access_until.map(|t| t.to_string()),
+            kyc_complete: s.kyc.complete,
+            registry_issued_on: s.kyc.registry_issued_on.clone(),
+            bank_account: s.kyc.bank_account.clone(),
         }
     }
 }

@@ -60,7 +60,7 @@ struct SearchQuery {
 fn summary(sm: &app::accounts::AccountSummary) -> Value {
     context! {
         account => ser(&sm.account), users => sm.users, terms_version => sm.terms_version.clone(),
-        support_access_until => sm.support_access_until.map(|t| t.to_string()),
+        support_access_until => sm.support_access_until.map(|t| t.to_string()), kyc => ser(&sm.kyc),
     }
 }
 

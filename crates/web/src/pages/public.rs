@@ -264,8 +264,21 @@ async fn dashboard(
         Some(t) => s.app.terms_version(t).await.ok().map(|t| t.version),
         None => None,
     };
-    page.render(&s, "dashboard.html", context! { account => minijinja::Value::from(minijinja::value::Serde(account)), users_count => users_count, terms_version => terms_version })
-        .into_response()
+    // What the holder still owes the platform (INES-KYC), shown to those who can provide it.
+    let kyc_missing: Vec<&str> = if p.is_admin() {
+        s.app.kyc(account.id).await.map(|k| k.missing()).unwrap_or_default()
+    } else {
+        Vec::new()
+    };
+    page.render(
+        &s,
+        "dashboard.html",
+        context! {
+            account => minijinja::Value::from(minijinja::value::Serde(account)), users_count => users_count,
+            terms_version => terms_version, kyc_missing => kyc_missing,
+        },
+    )
+    .into_response()
 }
 
 #[derive(Deserialize, Default)]

@@ -3,7 +3,7 @@
 
 use super::{NoticeQuery, Page, error_page, forbidden, form_failure, not_found, see_other, ser};
 use crate::WebState;
-use crate::auth::{Client, CsrfForm, CsrfToken, PageUser};
+use crate::auth::{Client, CsrfForm, CsrfToken, CsrfUpload, PageUser};
 use app::auth::Principal;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -25,6 +25,13 @@ pub fn router() -> Router<WebState> {
         .route("/settings/invitations/{id}/revoke", post(revoke_invitation))
         .route("/settings/company", get(company_page).post(update_company))
         .route("/settings/company/reference", post(reference_optout))
+        .route("/settings/company/bank", post(update_bank))
+        .route(
+            "/settings/company/registry-extract",
+            get(download_registry_extract)
+                .post(upload_registry_extract)
+                .layer(crate::upload_limit()),
+        )
         .route("/settings/audit", get(audit_page))
         .route("/settings/support", get(support_page).post(grant_support))
         .route("/settings/support/{id}/revoke", post(revoke_grant))
@@ -278,6 +285,60 @@ async fn revoke_invitation(
 
 // ---- Company ----
 
+/// What the company page shows besides the account: the forms' typed values and errors.
+#[derive(Default)]
+struct CompanyForms {
+    company: Option<BTreeMap<&'static str, String>>,
+    company_errors: BTreeMap<String, String>,
+    company_error: Option<String>,
+    bank: BTreeMap<&'static str, String>,
+    bank_errors: BTreeMap<String, String>,
+    registry_errors: BTreeMap<String, String>,
+    issued_on: String,
+}
+
+async fn company_view(
+    s: &WebState,
+    page: &Page,
+    account: kernel::AccountId,
+    forms: CompanyForms,
+    status: StatusCode,
+) -> Response {
+    let (a, kyc) = match (s.app.account(account).await, s.app.kyc(account).await) {
+        (Ok(a), Ok(k)) => (a, k),
+        (Err(e), _) | (_, Err(e)) => return error_page(page, s, &e),
+    };
+    let company = forms.company.unwrap_or_else(|| {
+        BTreeMap::from([
+            ("legal_name", a.legal_name.clone()),
+            ("vat_number", a.vat_number.clone().unwrap_or_default()),
+            ("address_line", a.address_line.clone()),
+            ("postal_code", a.postal_code.clone()),
+            ("city", a.city.clone()),
+            ("country", a.country.clone()),
+        ])
+    });
+    let registry = kyc.registry_extract.as_ref().map(|r| {
+        context! { file_name => r.file_name.clone(), issued_on => r.issued_on.to_string(), uploaded_at => app::human_time(r.uploaded_at, page.lang) }
+    });
+    let bank = kyc.bank_details.as_ref().map(|b| {
+        context! { holder => b.holder.clone(), iban => b.iban.grouped(), bic => b.bic.clone(), updated_at => app::human_time(b.updated_at, page.lang) }
+    });
+    let missing: Vec<&str> = kyc.missing();
+    let html = page.render(
+        s,
+        "company.html",
+        context! {
+            siren => a.siren, optout => a.reference_optout,
+            form => ser(&company), errors => forms.company_errors, error => forms.company_error,
+            registry => registry, bank => bank, missing => missing,
+            bank_form => ser(&forms.bank), bank_errors => forms.bank_errors,
+            registry_errors => forms.registry_errors, issued_on => forms.issued_on,
+        },
+    );
+    (status, html).into_response()
+}
+
 async fn company_page(
     State(s): State<WebState>,
     client: Client,
@@ -291,21 +352,7 @@ async fn company_page(
     let Some(account) = admin_account(&p) else {
         return forbidden(&page, &s, "admin_required");
     };
-    match s.app.account(account).await {
-        Ok(a) => {
-            let form = context! {
-                legal_name => a.legal_name, vat_number => a.vat_number.clone().unwrap_or_default(),
-                address_line => a.address_line, postal_code => a.postal_code, city => a.city, country => a.country,
-            };
-            page.render(
-                &s,
-                "company.html",
-                context! { siren => a.siren, optout => a.reference_optout, form => form, errors => Errors::new() },
-            )
-            .into_response()
-        }
-        Err(e) => error_page(&page, &s, &e),
-    }
+    company_view(&s, &page, account, CompanyForms::default(), StatusCode::OK).await
 }
 
 #[derive(Deserialize, Default)]
@@ -342,17 +389,86 @@ async fn update_company(
         Ok(_) => see_other("/settings/company?notice=notice.company_saved"),
         Err(e) => {
             let (errors, error) = form_failure(page.lang, &e);
-            let a = match s.app.account(account).await {
-                Ok(a) => a,
-                Err(e) => return error_page(&page, &s, &e),
+            let forms = CompanyForms {
+                company: Some(form_map(&form)),
+                company_errors: errors,
+                company_error: error,
+                ..CompanyForms::default()
             };
-            let html = page.render(
-                &s,
-                "company.html",
-                context! { siren => a.siren, optout => a.reference_optout, form => ser(&form_map(&form)), errors => errors, error => error },
-            );
-            (StatusCode::UNPROCESSABLE_ENTITY, html).into_response()
+            company_view(&s, &page, account, forms, StatusCode::UNPROCESSABLE_ENTITY).await
         }
+    }
+}
+
+async fn update_bank(
+    State(s): State<WebState>,
+    client: Client,
+    csrf: CsrfToken,
+    PageUser(p): PageUser,
+    CsrfForm(form): CsrfForm<app::kyc::BankInput>,
+) -> Response {
+    let page = Page::new(client.lang, &csrf, "/settings/company", Some(&p)).nav("company");
+    let Some(account) = admin_account(&p) else {
+        return forbidden(&page, &s, "admin_required");
+    };
+    match s.app.set_bank_details(account, form.clone(), &client.actor(&p)).await {
+        Ok(_) => see_other("/settings/company?notice=notice.bank_saved"),
+        Err(e) => {
+            let (errors, _) = form_failure(page.lang, &e);
+            let forms = CompanyForms {
+                bank: BTreeMap::from([("holder", form.holder), ("iban", form.iban), ("bic", form.bic)]),
+                bank_errors: errors,
+                ..CompanyForms::default()
+            };
+            company_view(&s, &page, account, forms, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+async fn upload_registry_extract(
+    State(s): State<WebState>,
+    client: Client,
+    csrf: CsrfToken,
+    PageUser(p): PageUser,
+    upload: CsrfUpload,
+) -> Response {
+    let page = Page::new(client.lang, &csrf, "/settings/company", Some(&p)).nav("company");
+    let Some(account) = admin_account(&p) else {
+        return forbidden(&page, &s, "admin_required");
+    };
+    let issued_on = upload.fields.get("issued_on").cloned().unwrap_or_default();
+    let input = app::kyc::RegistryExtractUpload {
+        file_name: upload.file_name,
+        issued_on: issued_on.clone(),
+        content: upload.content,
+    };
+    match s.app.upload_registry_extract(account, input, &client.actor(&p)).await {
+        Ok(_) => see_other("/settings/company?notice=notice.registry_saved"),
+        Err(e) => {
+            let (errors, _) = form_failure(page.lang, &e);
+            let forms = CompanyForms {
+                registry_errors: errors,
+                issued_on,
+                ..CompanyForms::default()
+            };
+            company_view(&s, &page, account, forms, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+async fn download_registry_extract(
+    State(s): State<WebState>,
+    client: Client,
+    csrf: CsrfToken,
+    PageUser(p): PageUser,
+) -> Response {
+    let page = Page::new(client.lang, &csrf, "/settings/company", Some(&p)).nav("company");
+    let Some(account) = admin_account(&p) else {
+        return forbidden(&page, &s, "admin_required");
+    };
+    match s.app.registry_extract_file(account).await {
+        Ok((meta, bytes)) => crate::download(&meta, bytes),
+        Err(e) => error_page(&page, &s, &e),
     }
 }
 
