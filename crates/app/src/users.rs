@@ -43,6 +43,20 @@ impl App {
         Ok(users)
     }
 
+    /// Who may appear as the actor of a trail: an account's users, or operator staff for the
+    /// platform's trail (`None`). Used to filter a trail by person and to name its actors.
+    pub async fn trail_actors(&self, account: Option<AccountId>) -> Result<Vec<User>, AppError> {
+        match account {
+            Some(a) => self.users(a).await,
+            None => {
+                let mut tx = self.db.begin(store::Scope::Platform, store::Mode::Read).await?;
+                let users = store::users::list_operators(&mut tx).await?;
+                tx.commit().await?;
+                Ok(users)
+            }
+        }
+    }
+
     pub async fn user(&self, account: AccountId, id: UserId) -> Result<User, AppError> {
         let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Read).await?;
         let u = store::users::get_in_account(&mut tx, account, id)

@@ -210,6 +210,7 @@ async fn admin_pages_render() {
             "/settings/company",
             "/settings/audit",
             "/settings/audit?action=user.&from=2020-01-01",
+            "/settings/audit?actor=0190a0a0-0000-7000-8000-000000000000&target=x",
             "/settings/support",
             "/terms/accept",
         ] {
@@ -315,11 +316,46 @@ async fn operator_pages_render() {
             "/operator/terms",
             "/operator/jobs",
             "/operator/audit",
+            "/operator/audit?actor=0190a0a0-0000-7000-8000-000000000000&target=x",
+            "/operator/outbox?page=2",
         ] {
             let r = b.get(path).await;
             assert_page(path, &r);
         }
-        let accounts = app.operator_accounts(None, 10, 0).await.expect("accounts");
+        // Long lists come in pages of 50 that keep the search.
+        let mut tx = app.db.write().await.expect("write");
+        for n in 0..55 {
+            let account = platform::model::Account {
+                id: kernel::AccountId::new(),
+                legal_name: format!("Pagination {n:02} SAS"),
+                siren: "552032534".into(),
+                vat_number: None,
+                address_line: "1 rue".into(),
+                postal_code: "75001".into(),
+                city: "Paris".into(),
+                country: "FR".into(),
+                status: platform::roles::AccountStatus::Active,
+                ended_at: None,
+                ended_reason: None,
+                reference_optout: false,
+                clock_id: None,
+                terms_version_id: None,
+                terms_accepted_at: None,
+                created_at: jiff::Timestamp::now(),
+            };
+            store::accounts::insert(&mut tx, &account).await.expect("account");
+        }
+        tx.commit().await.expect("commit");
+        let r = b.get("/operator/accounts?q=Pagination").await;
+        assert_page("/operator/accounts page 1", &r);
+        assert_eq!(r.1.matches("Pagination ").count(), 50);
+        assert!(r.1.contains("id=\"pager-next\"") && !r.1.contains("id=\"pager-prev\""));
+        let r = b.get("/operator/accounts?q=Pagination&page=2").await;
+        assert_page("/operator/accounts page 2", &r);
+        assert_eq!(r.1.matches("Pagination ").count(), 5);
+        assert!(r.1.contains("id=\"pager-prev\"") && !r.1.contains("id=\"pager-next\""));
+
+        let accounts = app.operator_accounts(Some("boul"), 10, 0).await.expect("accounts");
         let id = accounts[0].account.id.to_string();
         let r = b.get(&format!("/operator/accounts/{id}")).await;
         assert_page("/operator/accounts/{id}", &r);

@@ -236,3 +236,50 @@ pub fn error_page(page: &Page, state: &WebState, err: &app::AppError) -> Respons
         }
     }
 }
+
+/// Offset paging for operator lists: 50 rows a page, one more fetched to know whether a next
+/// page exists, and links that keep the list's other parameters.
+pub struct Pager {
+    /// 1-based page number.
+    pub page: i64,
+}
+
+impl Pager {
+    pub const SIZE: i64 = 50;
+
+    pub fn new(page: Option<i64>) -> Pager {
+        Pager {
+            page: page.unwrap_or(1).clamp(1, 100_000),
+        }
+    }
+
+    /// How many rows to fetch: one page and one row more.
+    pub fn limit(&self) -> i64 {
+        Pager::SIZE + 1
+    }
+
+    pub fn offset(&self) -> i64 {
+        (self.page - 1) * Pager::SIZE
+    }
+
+    /// Trims the extra row and returns the template's `pager` value: page, previous and next
+    /// links (`path?params&page=N`).
+    pub fn finish<T>(&self, rows: &mut Vec<T>, path: &str, params: &[(&str, &str)]) -> Value {
+        let has_next = rows.len() as i64 > Pager::SIZE;
+        rows.truncate(Pager::SIZE as usize);
+        let href = |page: i64| {
+            let mut pairs: Vec<(&str, String)> = params
+                .iter()
+                .filter(|(_, v)| !v.is_empty())
+                .map(|(k, v)| (*k, v.to_string()))
+                .collect();
+            pairs.push(("page", page.to_string()));
+            format!("{path}?{}", serde_urlencoded::to_string(&pairs).unwrap_or_default())
+        };
+        minijinja::context! {
+            page => self.page,
+            prev_href => (self.page > 1).then(|| href(self.page - 1)),
+            next_href => has_next.then(|| href(self.page + 1)),
+        }
+    }
+}

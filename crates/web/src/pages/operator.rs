@@ -2,7 +2,7 @@
 //! terms versions, failed jobs and the platform trail. Anyone else gets the not-found page.
 
 use super::settings::{AuditQuery, audit_view, grant_rows};
-use super::{NoticeQuery, Page, error_page, form_failure, not_found, see_other, ser};
+use super::{NoticeQuery, Page, Pager, error_page, form_failure, not_found, see_other, ser};
 use crate::WebState;
 use crate::auth::{Client, CsrfForm, CsrfToken, PageUser};
 use app::auth::Principal;
@@ -55,6 +55,7 @@ macro_rules! require_operator {
 struct SearchQuery {
     q: String,
     notice: Option<String>,
+    page: Option<i64>,
 }
 
 fn summary(sm: &app::accounts::AccountSummary) -> Value {
@@ -74,11 +75,21 @@ async fn accounts(
     let page = op_page(&client, &csrf, "/operator/accounts", &p, "op_accounts")
         .notice(q.notice.as_deref().filter(|n| n.starts_with("notice.")));
     require_operator!(p, page, s);
-    match s.app.operator_accounts(Some(q.q.as_str()), 200, 0).await {
-        Ok(list) => {
+    let pager = Pager::new(q.page);
+    match s
+        .app
+        .operator_accounts(Some(q.q.as_str()), pager.limit(), pager.offset())
+        .await
+    {
+        Ok(mut list) => {
+            let links = pager.finish(&mut list, "/operator/accounts", &[("q", q.q.as_str())]);
             let rows: Vec<Value> = list.iter().map(summary).collect();
-            page.render(&s, "op_accounts.html", context! { accounts => rows, q => q.q })
-                .into_response()
+            page.render(
+                &s,
+                "op_accounts.html",
+                context! { accounts => rows, q => q.q, pager => links },
+            )
+            .into_response()
         }
         Err(e) => error_page(&page, &s, &e),
     }
@@ -293,6 +304,7 @@ async fn support(
 #[serde(default)]
 struct OutboxQuery {
     to: String,
+    page: Option<i64>,
 }
 
 async fn outbox(
@@ -305,10 +317,17 @@ async fn outbox(
     let page = op_page(&client, &csrf, "/operator/outbox", &p, "op_outbox");
     require_operator!(p, page, s);
     let to = Some(q.to.trim()).filter(|t| !t.is_empty());
-    match s.app.outbox(to, 200, 0).await {
-        Ok(list) => page
-            .render(&s, "op_outbox.html", context! { emails => ser(&list), to => q.to })
-            .into_response(),
+    let pager = Pager::new(q.page);
+    match s.app.outbox(to, pager.limit(), pager.offset()).await {
+        Ok(mut list) => {
+            let links = pager.finish(&mut list, "/operator/outbox", &[("to", q.to.as_str())]);
+            page.render(
+                &s,
+                "op_outbox.html",
+                context! { emails => ser(&list), to => q.to, pager => links },
+            )
+            .into_response()
+        }
         Err(e) => error_page(&page, &s, &e),
     }
 }

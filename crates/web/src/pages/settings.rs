@@ -516,6 +516,10 @@ async fn reference_optout(
 #[serde(default)]
 pub struct AuditQuery {
     pub action: String,
+    /// A user's id: the actions this person took.
+    pub actor: String,
+    /// An id the actions were about (a user, a key, a file…).
+    pub target: String,
     pub from: String,
     pub to: String,
     pub before_seq: Option<i64>,
@@ -545,8 +549,8 @@ pub async fn audit_view(s: &WebState, page: &Page, account: Option<kernel::Accou
     let to = instant("to", &q.to);
     let filter = store::audit::AuditFilter {
         action_prefix: Some(q.action.trim().to_string()).filter(|s| !s.is_empty()),
-        actor_id: None,
-        target_id: None,
+        actor_id: Some(q.actor.trim().to_string()).filter(|s| !s.is_empty()),
+        target_id: Some(q.target.trim().to_string()).filter(|s| !s.is_empty()),
         from,
         to,
         before_seq: q.before_seq,
@@ -560,6 +564,21 @@ pub async fn audit_view(s: &WebState, page: &Page, account: Option<kernel::Accou
     } else {
         Vec::new()
     };
+    // People are shown by name and email, not by id; an actor outside the list (operator staff
+    // in an account's trail, the system) keeps its kind and id.
+    let people = s.app.trail_actors(account).await.unwrap_or_default();
+    let name_of = |id: &Option<String>| {
+        id.as_deref().and_then(|id| {
+            people
+                .iter()
+                .find(|u| u.id.to_string() == id)
+                .map(|u| format!("{} <{}>", u.name, u.email))
+        })
+    };
+    let actors: Vec<Value> = people
+        .iter()
+        .map(|u| context! { id => u.id.to_string(), label => format!("{} <{}>", u.name, u.email) })
+        .collect();
     let next = (entries.len() as i64 == AUDIT_PAGE)
         .then(|| entries.last().map(|e| e.seq))
         .flatten();
@@ -571,6 +590,7 @@ pub async fn audit_view(s: &WebState, page: &Page, account: Option<kernel::Accou
                 .unwrap_or_default();
             context! {
                 seq => e.seq, at => at, actor_kind => e.actor_kind.clone(), actor_id => e.actor_id.clone(),
+                actor_name => name_of(&e.actor_id),
                 action => e.action.clone(), target_type => e.target_type.clone(), target_id => e.target_id.clone(),
             }
         })
@@ -592,7 +612,7 @@ pub async fn audit_view(s: &WebState, page: &Page, account: Option<kernel::Accou
     let html = page.render(
         s,
         "audit.html",
-        context! { entries => rows, q => ser(&q), errors => errors, next_href => next_href },
+        context! { entries => rows, q => ser(&q), errors => errors, next_href => next_href, actors => actors },
     );
     (status, html).into_response()
 }
