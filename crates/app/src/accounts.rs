@@ -56,7 +56,7 @@ impl App {
     /// acceptance of the current terms with time and IP, and emails a verification link.
     pub async fn signup(&self, input: SignupInput, actor: &Actor) -> Result<SignedUp, AppError> {
         let signup = input.parse()?;
-        let now = Timestamp::now();
+        let now = crate::system_now();
         let password_hash = hash_password(&signup.password).map_err(|e| anyhow::anyhow!(e))?;
         let mut tx = self.db.write().await?;
         let terms = store::terms::latest(&mut tx)
@@ -188,7 +188,7 @@ impl App {
     /// Sends a new verification link to an unverified user; silent for anything else so the
     /// answer does not reveal which emails are registered.
     pub async fn resend_verification(&self, email: &str) -> Result<(), AppError> {
-        let now = Timestamp::now();
+        let now = crate::system_now();
         let mut tx = self.db.write().await?;
         if let Some(user) = store::users::by_email(&mut tx, &email.trim().to_lowercase()).await?
             && user.email_verified_at.is_none()
@@ -209,7 +209,7 @@ impl App {
 
     /// Confirms an email address with its single-use token.
     pub async fn verify_email(&self, token: &str, actor: &Actor) -> Result<UserId, AppError> {
-        let now = Timestamp::now();
+        let now = crate::system_now();
         let hash = sha256_hex(token.trim());
         let mut tx = self.db.write().await?;
         let t = store::tokens::find(&mut tx, &hash, Purpose::VerifyEmail)
@@ -337,7 +337,7 @@ impl App {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<AccountSummary>, AppError> {
-        let now = Timestamp::now();
+        let now = crate::system_now();
         let mut tx = self.db.read().await?;
         let accounts = store::accounts::list(
             &mut tx,
@@ -355,7 +355,7 @@ impl App {
     }
 
     pub async fn operator_account(&self, id: AccountId) -> Result<AccountSummary, AppError> {
-        let now = Timestamp::now();
+        let now = crate::system_now();
         let mut tx = self.db.read().await?;
         let account = store::accounts::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
         let s = summarize(&mut tx, account, now).await?;

@@ -68,7 +68,7 @@ impl App {
     /// after repeated attempts; the answer never tells whether the email exists.
     pub async fn login(&self, email: &str, password: &str, actor: &Actor) -> Result<NewSession, AppError> {
         let email = email.trim().to_lowercase();
-        let now = Timestamp::now();
+        let now = crate::system_now();
         let mut tx = self.db.write().await?;
         let Some(user) = store::users::by_email(&mut tx, &email).await? else {
             // Same work as a real check, so timing does not reveal unknown emails.
@@ -177,7 +177,7 @@ impl App {
         let Via::Session { token_hash } = &principal.via else {
             return Ok(());
         };
-        let now = Timestamp::now();
+        let now = crate::system_now();
         let mut tx = self.db.write().await?;
         store::sessions::delete(&mut tx, token_hash).await?;
         record(
@@ -262,7 +262,7 @@ impl App {
     /// otherwise, so the answer does not reveal which emails are registered.
     pub async fn request_password_reset(&self, email: &str, actor: &Actor) -> Result<(), AppError> {
         let email = email.trim().to_lowercase();
-        let now = Timestamp::now();
+        let now = crate::system_now();
         let mut tx = self.db.write().await?;
         if let Some(user) = store::users::by_email(&mut tx, &email).await?
             && user.status == UserStatus::Active
@@ -316,7 +316,7 @@ impl App {
 
     /// Sets a new password with a reset token; every open session of the user ends.
     pub async fn reset_password(&self, token: &str, password: &str, actor: &Actor) -> Result<(), AppError> {
-        let now = Timestamp::now();
+        let now = crate::system_now();
         let hash = sha256_hex(token.trim());
         let mut tx = self.db.write().await?;
         let t = store::tokens::find(&mut tx, &hash, Purpose::ResetPassword)
@@ -360,7 +360,7 @@ impl App {
 
     /// Sets a password from the CLI (operator recovery).
     pub async fn set_password_cli(&self, email: &str, password: &str) -> Result<(), AppError> {
-        let now = Timestamp::now();
+        let now = crate::system_now();
         let email = email.trim().to_lowercase();
         check_password("password", password, Some(&email)).map_err(|e| FieldErrors(vec![e]))?;
         let password_hash = hash_password(password).map_err(|e| anyhow::anyhow!(e))?;
@@ -410,7 +410,7 @@ async fn account_now(conn: &mut sqlx::AnyConnection, account: Option<&Account>) 
         Some(a) if a.clock_id.is_some() => Ok(store::clocks::now_for_account(conn, a.id)
             .await?
             .unwrap_or_else(Timestamp::now)),
-        _ => Ok(Timestamp::now()),
+        _ => Ok(crate::system_now()),
     }
 }
 

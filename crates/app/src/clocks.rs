@@ -3,7 +3,6 @@
 use crate::terms::parse_instant;
 use crate::trail::record;
 use crate::{Actor, App, AppError};
-use jiff::Timestamp;
 use kernel::values::required_text;
 use kernel::{AccountId, ClockId, FieldErrors};
 use store::clocks::TestClock;
@@ -28,7 +27,7 @@ impl App {
         let mut errors = FieldErrors::new();
         let name = errors.check(required_text("name", name, 100));
         let start = if start.trim().is_empty() {
-            Some(Timestamp::now())
+            Some(crate::system_now())
         } else {
             match parse_instant("start", start) {
                 Ok(t) => Some(t),
@@ -40,7 +39,7 @@ impl App {
         };
         errors.into_result()?;
         let id = ClockId::new();
-        let now = Timestamp::now();
+        let now = crate::system_now();
         let mut tx = self.db.write().await?;
         store::clocks::insert(&mut tx, id, &name.unwrap_or_default(), start.unwrap_or(now), now).await?;
         record(
@@ -68,7 +67,7 @@ impl App {
             None,
             "clock.advance",
             Some(("clock", id.to_string())),
-            Timestamp::now(),
+            crate::system_now(),
         )
         .await?;
         let clock = store::clocks::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
@@ -83,7 +82,7 @@ impl App {
         clock: Option<ClockId>,
         actor: &Actor,
     ) -> Result<(), AppError> {
-        let now = Timestamp::now();
+        let now = crate::system_now();
         let mut tx = self.db.write().await?;
         if let Some(c) = clock {
             store::clocks::get(&mut tx, c).await?.ok_or(AppError::NotFound)?;
@@ -108,7 +107,7 @@ impl App {
 impl App {
     /// Puts a failed job back in the queue (operator).
     pub async fn retry_job(&self, id: kernel::JobId, actor: &Actor) -> Result<(), AppError> {
-        let now = Timestamp::now();
+        let now = crate::system_now();
         let mut tx = self.db.write().await?;
         if !store::jobs::retry(&mut tx, id, now).await? {
             return Err(AppError::NotFound);

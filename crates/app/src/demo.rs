@@ -3,7 +3,7 @@
 
 use crate::trail::record;
 use crate::{Actor, App, AppError};
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use kernel::{AccountId, Lang, TermsVersionId, UserId};
 use platform::Role;
 use platform::credentials::hash_password;
@@ -48,7 +48,7 @@ impl App {
 
     /// Loads the demo; refuses when its logins already exist.
     pub async fn load_demo(&self) -> Result<Vec<DemoLogin>, AppError> {
-        let now = Timestamp::now();
+        let now = crate::system_now();
         let mut tx = self.db.write().await?;
         if store::users::by_email(&mut tx, DEMO_LOGINS[0].email).await?.is_some() {
             return Err(AppError::Conflict {

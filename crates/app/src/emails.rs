@@ -41,9 +41,13 @@ impl App {
         store::emails::insert(&mut *conn, &email).await?;
         // Delivery runs in real time even for sandbox accounts: a test clock decides when
         // things happen, not whether the resulting email leaves.
-        let spec = jobs::JobSpec::new(DELIVER, serde_json::json!({ "email_id": email.id }), Timestamp::now())
-            .unique(format!("email:{}", email.id))
-            .max_attempts(10);
+        let spec = jobs::JobSpec::new(
+            DELIVER,
+            serde_json::json!({ "email_id": email.id }),
+            crate::system_now(),
+        )
+        .unique(format!("email:{}", email.id))
+        .max_attempts(10);
         jobs::enqueue(conn, spec, now).await?;
         Ok(email.id)
     }

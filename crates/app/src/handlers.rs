@@ -2,7 +2,7 @@
 
 use crate::App;
 use futures::future::BoxFuture;
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use jobs::{Handler, JobContext, Registry};
 use kernel::EmailId;
 use std::time::Duration;
@@ -63,7 +63,7 @@ async fn deliver(transport: &mail::Transport, ctx: &JobContext) -> anyhow::Resul
                 mail::Transport::Outbox => "outbox",
                 mail::Transport::Smtp { .. } => "sent",
             };
-            store::emails::mark(&mut tx, id, status, transport.name(), None, Timestamp::now()).await?;
+            store::emails::mark(&mut tx, id, status, transport.name(), None, crate::system_now()).await?;
         }
         Err(e) if ctx.job.attempts >= ctx.job.max_attempts => {
             store::emails::mark(
@@ -72,7 +72,7 @@ async fn deliver(transport: &mail::Transport, ctx: &JobContext) -> anyhow::Resul
                 "failed",
                 transport.name(),
                 Some(&e.to_string()),
-                Timestamp::now(),
+                crate::system_now(),
             )
             .await?;
         }
@@ -85,13 +85,13 @@ async fn deliver(transport: &mail::Transport, ctx: &JobContext) -> anyhow::Resul
 async fn probe(ctx: &JobContext) -> anyhow::Result<()> {
     let hold_ms = ctx.job.payload["hold_ms"].as_u64().unwrap_or(0);
     let mut tx = ctx.db.write().await?;
-    let run = store::jobs::diagnostic_start(&mut tx, ctx.job.id, &ctx.worker, Timestamp::now()).await?;
+    let run = store::jobs::diagnostic_start(&mut tx, ctx.job.id, &ctx.worker, crate::system_now()).await?;
     tx.commit().await?;
     if hold_ms > 0 {
         tokio::time::sleep(Duration::from_millis(hold_ms)).await;
     }
     let mut tx = ctx.db.write().await?;
-    store::jobs::diagnostic_finish(&mut tx, &run, Timestamp::now()).await?;
+    store::jobs::diagnostic_finish(&mut tx, &run, crate::system_now()).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -99,7 +99,7 @@ impl App {
                 return Ok(t);
             }
         }
-        Ok(Timestamp::now())
+        Ok(system_now())
     }
 
     /// The terms version in force at `now` (latest effective date not after it).
@@ -192,4 +192,11 @@ pub fn human_time(t: Timestamp, lang: kernel::Lang) -> String {
         kernel::Lang::Fr => zoned.strftime("%d/%m/%Y à %H:%M (heure de Paris)").to_string(),
         kernel::Lang::En => zoned.strftime("%Y-%m-%d %H:%M (Paris time)").to_string(),
     }
+}
+
+/// The system clock's instant, at the microsecond precision instants are stored with. The use
+/// cases ask [`App::now_for`] when an account may live on a test clock; this is for the rest
+/// (platform actions, operator staff).
+pub fn system_now() -> Timestamp {
+    kernel::Clock::now(&kernel::SystemClock)
 }

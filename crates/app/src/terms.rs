@@ -51,7 +51,7 @@ impl App {
     /// The terms in force now, or the latest published when none is in force yet.
     pub async fn current_terms(&self) -> Result<Option<TermsVersion>, AppError> {
         let mut tx = self.db.read().await?;
-        let t = match store::terms::in_force(&mut tx, Timestamp::now()).await? {
+        let t = match store::terms::in_force(&mut tx, crate::system_now()).await? {
             Some(t) => Some(t),
             None => store::terms::latest(&mut tx).await?,
         };
@@ -83,7 +83,7 @@ impl App {
             }
         };
         errors.into_result()?;
-        let now = Timestamp::now();
+        let now = crate::system_now();
         let terms = TermsVersion {
             id: TermsVersionId::new(),
             version: version.unwrap_or_default(),

@@ -337,7 +337,7 @@ impl App {
 
     /// A user changes their own interface and email language.
     pub async fn set_own_lang(&self, p: &Principal, lang: Lang, actor: &Actor) -> Result<(), AppError> {
-        let now = Timestamp::now();
+        let now = crate::system_now();
         let mut tx = self.db.write().await?;
         store::users::set_lang(&mut tx, p.user.id, lang).await?;
         record(
@@ -360,7 +360,7 @@ impl App {
         let name = errors.check(required_text("name", name, 200));
         errors.check(check_password("password", password, email.as_ref().map(|e| e.as_str())));
         errors.into_result()?;
-        let now = Timestamp::now();
+        let now = crate::system_now();
         let user = User {
             id: UserId::new(),
             account_id: None,

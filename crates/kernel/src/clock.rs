@@ -16,8 +16,10 @@ pub trait Clock: Send + Sync {
 pub struct SystemClock;
 
 impl Clock for SystemClock {
+    /// Truncated to the microsecond, the precision instants are stored with, so that a value
+    /// kept in memory equals the same value read back from the database.
     fn now(&self) -> Timestamp {
-        Timestamp::now()
+        from_micros(to_micros(Timestamp::now()))
     }
 }
 
