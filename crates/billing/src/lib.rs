@@ -14,8 +14,10 @@
 
 pub mod delay;
 pub mod money;
+pub mod offer;
 pub mod periods;
 
 pub use delay::{Delay, DelayError};
 pub use money::{Cents, DecimalError, Rate, UnitPrice};
+pub use offer::{Charge, LookupError, Offer, OfferError, OfferErrors, Quota, Selection};
 pub use periods::{BilledPeriod, BillingAnchor, BillingPeriod, Period, PeriodError, Schedule};

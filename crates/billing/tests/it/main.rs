@@ -1,0 +1,3 @@
+//! Integration tests of the billing crate: one binary, one module per subject.
+
+mod presets;
