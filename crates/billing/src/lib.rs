@@ -13,11 +13,16 @@
 //! Nothing here performs IO or reads the clock: every rule takes its dates as arguments.
 
 pub mod delay;
+pub mod lifecycle;
 pub mod money;
 pub mod offer;
 pub mod periods;
 
 pub use delay::{Delay, DelayError};
+pub use lifecycle::{
+    Deadline, LifecycleError, PriceChangeDates, Termination, TerminationError, TerminationRequest, UntickEffect,
+    WithdrawalRefusal,
+};
 pub use money::{Cents, DecimalError, Rate, UnitPrice};
 pub use offer::{Charge, LookupError, Offer, OfferError, OfferErrors, Quota, Selection};
 pub use periods::{BilledPeriod, BillingAnchor, BillingPeriod, Period, PeriodError, Schedule};

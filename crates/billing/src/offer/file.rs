@@ -72,6 +72,7 @@ pub(crate) struct RawOffer {
     pub notice: RawNotice,
     #[serde(default)]
     pub activation: RawActivation,
+    #[serde(default)]
     pub billing: RawBilling,
     pub payment: Option<RawPayment>,
     pub price_change: Option<RawPriceChange>,
@@ -207,11 +208,26 @@ impl Default for RawActivation {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RawBilling {
+    #[serde(default = "default_anchor")]
     pub anchor: BillingAnchor,
     #[serde(default)]
     pub in_advance: Vec<LineKind>,
     #[serde(default)]
     pub in_arrears: Vec<LineKind>,
+}
+
+fn default_anchor() -> BillingAnchor {
+    BillingAnchor::Anniversary
+}
+
+impl Default for RawBilling {
+    fn default() -> Self {
+        RawBilling {
+            anchor: default_anchor(),
+            in_advance: Vec::new(),
+            in_arrears: Vec::new(),
+        }
+    }
 }
 
 #[derive(Debug, Deserialize)]

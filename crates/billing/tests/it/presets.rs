@@ -12,7 +12,8 @@ fn load(name: &str) -> Offer {
 }
 
 #[test]
-fn oseox_loads() {
-    let offer = load("oseox");
-    println!("{offer:#?}");
+fn all_load() {
+    for name in ["clog", "digitaleo", "claralex", "oseox", "ines"] {
+        load(name);
+    }
 }
