@@ -825,7 +825,11 @@ fn check_payment(
             .ok(),
         None => terms,
     };
-    if let Some(PaymentTerms::Net { days, .. }) = one_off_terms
+    // One-off invoices default to the periodic terms, already held to the stricter cap: only
+    // terms written for them, or those of an offer with no periodic invoice, are checked here.
+    let one_off_checked = payment.one_off_terms.is_some() || !periodic;
+    if one_off_checked
+        && let Some(PaymentTerms::Net { days, .. }) = one_off_terms
         && days > ONE_OFF_PAYMENT_CAP_DAYS
     {
         p.push(
