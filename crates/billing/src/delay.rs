@@ -17,8 +17,11 @@ use std::fmt;
 /// month's end). They differ only where the terms speak of a *full* calendar month, as a
 /// minimum term does (see [`crate::lifecycle::minimum_term_end`]): "at least one calendar month"
 /// means one whole month from the 1st to its last day.
+///
+/// It serializes as the same text it is parsed from (`"3 months"`), so the API shows what the
+/// offer file says.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", tag = "unit", content = "count")]
+#[serde(into = "String", try_from = "String")]
 pub enum Delay {
     Hours(u32),
     Days(u32),
@@ -147,6 +150,19 @@ impl Delay {
     }
 }
 
+impl From<Delay> for String {
+    fn from(delay: Delay) -> String {
+        delay.to_string()
+    }
+}
+
+impl TryFrom<String> for Delay {
+    type Error = DelayError;
+    fn try_from(text: String) -> Result<Delay, DelayError> {
+        Delay::parse(&text)
+    }
+}
+
 impl fmt::Display for Delay {
     /// The same text the parser reads: `3 months`, `1 calendar month`, `48 hours`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -197,6 +213,16 @@ mod tests {
         ] {
             assert_eq!(Delay::parse(text).expect("valid").to_string(), text);
         }
+    }
+
+    #[test]
+    fn serializes_as_its_text() {
+        let value = toml::Value::try_from(Delay::CalendarMonths(1)).expect("serializable");
+        assert_eq!(value, toml::Value::String("1 calendar month".to_owned()));
+        let back: Delay = value.try_into().expect("deserializable");
+        assert_eq!(back, Delay::CalendarMonths(1));
+        let bad: Result<Delay, _> = toml::Value::String("soon".to_owned()).try_into();
+        assert!(bad.is_err());
     }
 
     #[test]

@@ -361,6 +361,8 @@ fn digitaleo_seats_consumption_and_payment() {
     // clause: DGT-LATE
     assert_eq!(payment.late.interest, Some(LateInterest::TimesLegalRate(3)));
     assert_eq!(payment.late.recovery_indemnity, Some(Cents(4000)));
+    // clause: DGT-TERM-FIXED
+    assert_eq!(payment.late.formal_notice_delay, Some(Delay::Days(10)));
     // clause: DGT-REJECT-25
     assert_eq!(payment.rejected_payment_fee, Some(Cents(2500)));
     assert!(payment.suspend_on_rejection);
