@@ -118,7 +118,7 @@ impl Cents {
 
     /// Whole euros.
     pub const fn euros(euros: i64) -> Cents {
-        Cents(euros * 100)
+        Cents(euros.saturating_mul(100))
     }
 
     /// Parses `"19.90"`, `"199"` or `"-5.5"` (at most two decimals).
