@@ -1,0 +1,7 @@
+//! Integration tests of the billing crate: one binary, one module per subject.
+
+mod docs;
+mod errors;
+mod lifecycle;
+mod presets;
+mod properties;
