@@ -25,6 +25,9 @@ pub enum AppError {
     /// A single-use token was expired, already used or unknown.
     #[error("token {0}")]
     Token(&'static str),
+    /// An offer file broke the format's rules; each problem names its file, line and field.
+    #[error("invalid offer file: {0}")]
+    InvalidOffer(billing::OfferErrors),
     #[error("store: {0}")]
     Store(#[from] store::StoreError),
     #[error(transparent)]
@@ -40,6 +43,7 @@ impl AppError {
             AppError::Unauthorized(code) | AppError::Forbidden(code) => code,
             AppError::NotFound => "not_found",
             AppError::TermsAcceptanceRequired => "terms_acceptance_required",
+            AppError::InvalidOffer(_) => "offer_invalid",
             AppError::Token(code) => code,
             AppError::Store(_) | AppError::Unexpected(_) => "internal_error",
         }

@@ -13,6 +13,7 @@ pub mod grants;
 pub mod handlers;
 pub mod keys;
 pub mod kyc;
+pub mod offers;
 pub mod terms;
 pub mod trail;
 pub mod users;
@@ -59,6 +60,7 @@ pub struct App {
     pub transport: mail::Transport,
     pub registry: Arc<jobs::Registry>,
     terms_cache: Arc<TermsCache>,
+    offer_cache: Arc<offers::OfferCache>,
 }
 
 /// The effective dates of every terms version, kept briefly in memory: every authenticated
@@ -84,6 +86,7 @@ impl App {
             transport,
             registry: Arc::new(jobs::Registry::new()),
             terms_cache: Arc::new(TermsCache::default()),
+            offer_cache: Arc::new(offers::OfferCache::default()),
         };
         app.registry = Arc::new(handlers::registry(&app));
         app

@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod money;
 pub mod offer;
 pub mod periods;
+pub mod subscription;
 
 pub use delay::{Delay, DelayError};
 pub use lifecycle::{

@@ -86,6 +86,13 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Check, list and import offer files (the terms the operator sells under).
+    Offers {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[command(subcommand)]
+        action: OffersAction,
+    },
     /// Enqueue a diagnostic job that records its runs (used to check workers).
     Probe {
         #[arg(long)]
@@ -120,6 +127,19 @@ enum ClockAction {
     },
     /// Attach a sandbox account to a clock.
     Attach { account: String, clock: String },
+}
+
+#[derive(Subcommand)]
+enum OffersAction {
+    /// Validate offer files without loading them; every problem with its file, line and field.
+    Check {
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+    },
+    /// List the catalogue: each offer's latest version.
+    List,
+    /// Load an offer file into the catalogue (a new offer, or a new version of one).
+    Import { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -247,6 +267,7 @@ async fn main() -> anyhow::Result<()> {
                 settings.listen = l;
             }
             let app = open(&settings).await?;
+            load_offers(&app, &settings).await?;
             let fresh = app.is_empty().await?;
             let embedded = settings.database_url().starts_with("sqlite:");
             let listener = tokio::net::TcpListener::bind(&settings.listen)
@@ -314,6 +335,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate { data_dir } => {
             let settings = with_data_dir(base, data_dir);
             let app = open(&settings).await?;
+            load_offers(&app, &settings).await?;
             println!(
                 "migrations applied ({})",
                 if settings.database_url().starts_with("sqlite:") {
@@ -322,6 +344,53 @@ async fn main() -> anyhow::Result<()> {
                     "PostgreSQL"
                 }
             );
+            app.db.close().await;
+        }
+        Command::Offers { data_dir, action } => {
+            if let OffersAction::Check { files } = &action {
+                return check_offer_files(files);
+            }
+            let settings = with_data_dir(base, data_dir);
+            let app = open(&settings).await?;
+            match action {
+                OffersAction::Check { .. } => {}
+                OffersAction::List => {
+                    for o in app.catalogue().await? {
+                        let modules: Vec<&str> = o.offer.modules.iter().map(|m| m.as_str()).collect();
+                        let plans: Vec<&str> = o.offer.plans.iter().map(|p| p.id.as_str()).collect();
+                        println!(
+                            "{:<12} v{:<3} {:<40} modules: {:<20} plans: {}",
+                            o.stored.offer_key,
+                            o.stored.version,
+                            o.stored.name,
+                            modules.join(","),
+                            plans.join(",")
+                        );
+                    }
+                }
+                OffersAction::Import { file } => {
+                    let text = std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?;
+                    let name = file.display().to_string();
+                    match app.load_offer(&name, &text, &app::Actor::cli()).await {
+                        Ok((stored, app::offers::Loaded::Added)) => {
+                            println!("loaded {} version {}", stored.offer_key, stored.version)
+                        }
+                        Ok((stored, app::offers::Loaded::Unchanged)) => {
+                            println!(
+                                "{} version {} was already loaded, unchanged",
+                                stored.offer_key, stored.version
+                            )
+                        }
+                        Err(app::AppError::InvalidOffer(problems)) => {
+                            for p in problems.iter() {
+                                eprintln!("{p}");
+                            }
+                            anyhow::bail!("{} is not a valid offer file", file.display());
+                        }
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
             app.db.close().await;
         }
         Command::Demo { data_dir } => {
@@ -427,6 +496,51 @@ async fn main() -> anyhow::Result<()> {
             tx.commit().await?;
             println!("{count} probe job(s) enqueued");
         }
+    }
+    Ok(())
+}
+
+/// Loads the presets and the offers directory; a bad file is reported, not fatal, so one typo
+/// in a new offer never keeps the platform from starting.
+async fn load_offers(app: &App, settings: &Settings) -> anyhow::Result<()> {
+    for (file, outcome) in app.load_offer_files(Some(&settings.offers_dir)).await? {
+        match outcome {
+            Ok(app::offers::Loaded::Added) => tracing::info!(%file, "offer loaded"),
+            Ok(app::offers::Loaded::Unchanged) => {}
+            Err(app::AppError::InvalidOffer(problems)) => {
+                for p in problems.iter() {
+                    tracing::warn!(%file, problem = %p, "offer file refused");
+                }
+            }
+            Err(e) => tracing::warn!(%file, error = %e, "offer file refused"),
+        }
+    }
+    Ok(())
+}
+
+/// `comptoir offers check`: parses each file and prints its problems; no database needed.
+fn check_offer_files(files: &[PathBuf]) -> anyhow::Result<()> {
+    let mut failed = 0;
+    for file in files {
+        let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+        match billing::Offer::parse(&file.display().to_string(), &text) {
+            Ok(offer) => println!(
+                "{}: ok: {} version {} ({} plans)",
+                file.display(),
+                offer.id,
+                offer.version,
+                offer.plans.len()
+            ),
+            Err(problems) => {
+                failed += 1;
+                for p in problems.iter() {
+                    println!("{p}");
+                }
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} of {} offer files are invalid", files.len());
     }
     Ok(())
 }

@@ -24,6 +24,8 @@ pub struct Settings {
     pub secure_cookies: bool,
     pub smtp: mail::SmtpSettings,
     pub workers: usize,
+    /// Offer files loaded at start beside the five presets compiled in (`*.toml`).
+    pub offers_dir: PathBuf,
 }
 
 impl Default for Settings {
@@ -37,6 +39,7 @@ impl Default for Settings {
             secure_cookies: true,
             smtp: mail::SmtpSettings::default(),
             workers: 4,
+            offers_dir: PathBuf::from("offers"),
         }
     }
 }
@@ -66,6 +69,9 @@ impl Settings {
         }
         if let Ok(v) = std::env::var("COMPTOIR_MIGRATION_DATABASE_URL") {
             s.migration_database_url = v;
+        }
+        if let Ok(v) = std::env::var("COMPTOIR_OFFERS_DIR") {
+            s.offers_dir = PathBuf::from(v);
         }
         if let Ok(v) = std::env::var("COMPTOIR_PUBLIC_URL") {
             s.public_url = v;

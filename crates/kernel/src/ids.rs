@@ -91,3 +91,11 @@ typed_id!(
     /// A file an account uploaded (a registry extract, a contract's document).
     FileId
 );
+typed_id!(
+    /// A version of an offer file in the catalogue.
+    OfferVersionId
+);
+typed_id!(
+    /// An account's subscription to an offer.
+    SubscriptionId
+);

@@ -19,7 +19,9 @@ pub mod invitations;
 pub mod jobs;
 pub mod keys;
 pub mod kyc;
+pub mod offers;
 pub mod sessions;
+pub mod subscriptions;
 pub mod terms;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;

@@ -39,7 +39,7 @@ pub struct Problem {
 /// The HTTP status of each error code.
 pub fn status_of(e: &AppError) -> StatusCode {
     match e {
-        AppError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Invalid(_) | AppError::InvalidOffer(_) => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict { .. } => StatusCode::CONFLICT,
         AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) | AppError::TermsAcceptanceRequired => StatusCode::FORBIDDEN,
@@ -106,6 +106,21 @@ impl ApiError {
                         field: f.field.clone(),
                         code: f.code.to_string(),
                         message: crate::i18n::message(lang, f.code).to_string(),
+                    })
+                    .collect();
+                api
+            }
+            AppError::InvalidOffer(problems) => {
+                // Each problem of the file as a field error: the field is its path in the file
+                // and the message says the file, the line and what is wrong.
+                let mut api = ApiError::new(status, "offer_invalid", Some("source"), lang);
+                api.problem.detail = problems.to_string();
+                api.problem.errors = problems
+                    .iter()
+                    .map(|p| FieldProblem {
+                        field: p.path.clone(),
+                        code: "offer_invalid".into(),
+                        message: p.to_string(),
                     })
                     .collect();
                 api

@@ -35,6 +35,9 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("op_outbox.html", include_str!("../templates/op_outbox.html")),
     ("op_email.html", include_str!("../templates/op_email.html")),
     ("op_clocks.html", include_str!("../templates/op_clocks.html")),
+    ("op_offers.html", include_str!("../templates/op_offers.html")),
+    ("op_offer.html", include_str!("../templates/op_offer.html")),
+    ("offer_plans.html", include_str!("../templates/offer_plans.html")),
     ("op_terms.html", include_str!("../templates/op_terms.html")),
     ("op_jobs.html", include_str!("../templates/op_jobs.html")),
 ];

@@ -318,6 +318,9 @@ async fn operator_pages_render() {
             "/operator/audit",
             "/operator/audit?actor=0190a0a0-0000-7000-8000-000000000000&target=x",
             "/operator/outbox?page=2",
+            "/operator/offers",
+            "/operator/offers/oseox",
+            "/operator/offers/ines",
         ] {
             let r = b.get(path).await;
             assert_page(path, &r);
@@ -387,6 +390,34 @@ async fn operator_pages_render() {
             assert_page(&path, &r);
             assert!(r.1.contains("id=\"email-body\""));
         }
+        // Offers: the presets are listed with their prices; a broken file is refused with its
+        // lines and kept in the form; a new version loads.
+        let (_, body, _) = b.get("/operator/offers/oseox").await;
+        assert!(
+            body.contains("<del>") && body.contains("id=\"plan-oseox-xl\""),
+            "list prices struck through"
+        );
+        let (status, body, _) = b
+            .post(
+                "/operator/offers",
+                &[("file_name", "acme.toml"), ("source", "id = \"acme\"\nversion = 0\n")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(
+            body.contains("id=\"offer-problems\"") && body.contains("acme.toml:"),
+            "{body}"
+        );
+        assert!(body.contains("id = &quot;acme&quot;"), "what was typed is kept");
+        let v2 = app::offers::PRESETS[0].1.replacen("version = 1", "version = 2", 1);
+        let (status, _, location) = b
+            .post("/operator/offers", &[("file_name", "clog-v2.toml"), ("source", &v2)])
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let r = b.get(&location.expect("location")).await;
+        assert_page("/operator/offers/clog", &r);
+        assert!(r.1.contains("clog-v2.toml"));
+
         let (status, _, _) = b
             .post("/operator/clocks", &[("name", "ci"), ("start", "2026-01-01")])
             .await;

@@ -9,6 +9,7 @@ mod accounts;
 mod audit;
 mod jobs;
 mod kyc;
+mod offers;
 
 use app::auth::{NewSession, Principal};
 use app::{Actor, App, AppConfig, AppError};

@@ -4,6 +4,7 @@
 mod account;
 mod docs;
 mod idempotency;
+mod offers;
 mod operator;
 mod public;
 mod schema;
@@ -102,6 +103,7 @@ fn api_routes() -> OpenApiRouter<WebState> {
         .merge(public::routes())
         .merge(account::routes())
         .merge(operator::routes())
+        .merge(offers::routes())
 }
 
 pub fn router(state: WebState) -> Router<WebState> {

@@ -35,7 +35,7 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(platform_audit))
 }
 
-fn operator(p: &Principal) -> Result<Lang, ApiError> {
+pub(super) fn operator(p: &Principal) -> Result<Lang, ApiError> {
     if p.is_operator() {
         Ok(p.user.lang)
     } else {

@@ -2,6 +2,7 @@
 //! builds the context every template expects (language, user, CSRF token, current path).
 
 mod account;
+mod offers;
 mod operator;
 mod public;
 mod settings;
@@ -24,6 +25,7 @@ pub fn router() -> Router<WebState> {
         .merge(account::router())
         .merge(settings::router())
         .merge(operator::router())
+        .merge(offers::router())
 }
 
 async fn css() -> Response {

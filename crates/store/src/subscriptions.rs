@@ -1,0 +1,167 @@
+//! Subscriptions of accounts to offers.
+
+use crate::{
+    Result, corrupt, get_bool, get_i64, get_id, get_opt_id, get_opt_str, get_opt_ts, get_str, get_ts, us, us_opt,
+};
+use billing::subscription::{Subscription, SubscriptionState};
+use billing::{BillingPeriod, Selection};
+use jiff::civil::Date;
+use kernel::{AccountId, SubscriptionId};
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use std::collections::BTreeMap;
+
+const COLUMNS: &str = "id, account_id, offer_key, offer_version, plan_id, period, quantities, options, state, \
+     (auto_renew = TRUE) AS auto_renew, subscribed_at, subscribed_by, activated_at, activated_by, billing_starts_on, \
+     ends_on, ended_at, cancel_requested_at, cancel_way";
+
+fn period_from(text: &str) -> Result<BillingPeriod> {
+    BillingPeriod::ALL
+        .into_iter()
+        .find(|p| p.as_str() == text)
+        .ok_or_else(|| corrupt("billing period", text))
+}
+
+fn date_from(text: Option<String>, what: &str) -> Result<Option<Date>> {
+    text.map(|t| t.parse::<Date>().map_err(|_| corrupt(what, &t)))
+        .transpose()
+}
+
+fn counts_from(text: &str, what: &str) -> Result<BTreeMap<String, u32>> {
+    serde_json::from_str(text).map_err(|_| corrupt(what, text))
+}
+
+fn from_row(row: &AnyRow) -> Result<Subscription> {
+    let state = get_str(row, "state")?;
+    let version = get_i64(row, "offer_version")?;
+    // Free plans have no period; their selection carries a nominal monthly one.
+    let period = match get_opt_str(row, "period")? {
+        Some(p) => period_from(&p)?,
+        None => BillingPeriod::Monthly,
+    };
+    Ok(Subscription {
+        id: get_id(row, "id")?,
+        account_id: get_id(row, "account_id")?,
+        offer_key: get_str(row, "offer_key")?,
+        offer_version: u32::try_from(version).map_err(|_| corrupt("offer version", &version.to_string()))?,
+        selection: Selection {
+            plan: get_str(row, "plan_id")?,
+            period,
+            units: counts_from(&get_str(row, "quantities")?, "quantities")?,
+            options: counts_from(&get_str(row, "options")?, "options")?,
+        },
+        state: SubscriptionState::parse(&state).ok_or_else(|| corrupt("subscription state", &state))?,
+        auto_renew: get_bool(row, "auto_renew")?,
+        subscribed_at: get_ts(row, "subscribed_at")?,
+        subscribed_by: get_opt_id(row, "subscribed_by")?,
+        activated_at: get_opt_ts(row, "activated_at")?,
+        activated_by: get_opt_id(row, "activated_by")?,
+        billing_starts_on: date_from(get_opt_str(row, "billing_starts_on")?, "billing_starts_on")?,
+        ends_on: date_from(get_opt_str(row, "ends_on")?, "ends_on")?,
+        ended_at: get_opt_ts(row, "ended_at")?,
+        cancel_requested_at: get_opt_ts(row, "cancel_requested_at")?,
+        cancel_way: get_opt_str(row, "cancel_way")?,
+    })
+}
+
+fn json(counts: &BTreeMap<String, u32>) -> String {
+    serde_json::to_string(counts).unwrap_or_else(|_| "{}".into())
+}
+
+/// Inserts a subscription; `period` is `None` for a free plan.
+pub async fn insert(conn: &mut AnyConnection, s: &Subscription, period: Option<BillingPeriod>) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO subscriptions (id, account_id, offer_key, offer_version, plan_id, period, quantities, options, state, \
+         auto_renew, subscribed_at, subscribed_by, activated_at, activated_by, billing_starts_on, ends_on, ended_at, \
+         cancel_requested_at, cancel_way) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+    )
+    .bind(s.id.to_string())
+    .bind(s.account_id.to_string())
+    .bind(&s.offer_key)
+    .bind(i64::from(s.offer_version))
+    .bind(&s.selection.plan)
+    .bind(period.map(BillingPeriod::as_str))
+    .bind(json(&s.selection.units))
+    .bind(json(&s.selection.options))
+    .bind(s.state.as_str())
+    .bind(s.auto_renew)
+    .bind(us(s.subscribed_at))
+    .bind(s.subscribed_by.map(|u| u.to_string()))
+    .bind(us_opt(s.activated_at))
+    .bind(s.activated_by.map(|u| u.to_string()))
+    .bind(s.billing_starts_on.map(|d| d.to_string()))
+    .bind(s.ends_on.map(|d| d.to_string()))
+    .bind(us_opt(s.ended_at))
+    .bind(us_opt(s.cancel_requested_at))
+    .bind(s.cancel_way.as_deref())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Writes back what changes over a subscription's life (state, dates, selection, renewal).
+pub async fn update(conn: &mut AnyConnection, s: &Subscription) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE subscriptions SET plan_id = $3, quantities = $4, options = $5, state = $6, auto_renew = $7, \
+         activated_at = $8, activated_by = $9, billing_starts_on = $10, ends_on = $11, ended_at = $12, \
+         cancel_requested_at = $13, cancel_way = $14 WHERE id = $1 AND account_id = $2",
+    )
+    .bind(s.id.to_string())
+    .bind(s.account_id.to_string())
+    .bind(&s.selection.plan)
+    .bind(json(&s.selection.units))
+    .bind(json(&s.selection.options))
+    .bind(s.state.as_str())
+    .bind(s.auto_renew)
+    .bind(us_opt(s.activated_at))
+    .bind(s.activated_by.map(|u| u.to_string()))
+    .bind(s.billing_starts_on.map(|d| d.to_string()))
+    .bind(s.ends_on.map(|d| d.to_string()))
+    .bind(us_opt(s.ended_at))
+    .bind(us_opt(s.cancel_requested_at))
+    .bind(s.cancel_way.as_deref())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A subscription of `account`; `None` when it is another account's.
+pub async fn get(conn: &mut AnyConnection, account: AccountId, id: SubscriptionId) -> Result<Option<Subscription>> {
+    let sql = format!("SELECT {COLUMNS} FROM subscriptions WHERE id = $1 AND account_id = $2");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_string())
+        .bind(account.to_string())
+        .fetch_optional(conn)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// An account's subscriptions (its group, INES-GROUPEMENT), newest first.
+pub async fn list_for_account(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<Subscription>> {
+    let sql = format!("SELECT {COLUMNS} FROM subscriptions WHERE account_id = $1 ORDER BY subscribed_at DESC");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account.to_string())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Every subscription in a state, for the operator's list.
+pub async fn list_all(
+    conn: &mut AnyConnection,
+    state: Option<&str>,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<Subscription>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM subscriptions WHERE ($1 IS NULL OR state = $1) ORDER BY subscribed_at DESC LIMIT $2 OFFSET $3"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(state)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
