@@ -4,6 +4,8 @@
 //! are those the font's encoding names. WinAnsi covers French completely (é è à ç ô œ Œ « » € ’),
 //! which is why it is the one encoding this crate uses.
 
+use std::borrow::Cow;
+
 /// What one Unicode character becomes in a content stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mapped {
@@ -65,10 +67,56 @@ pub(crate) fn map_char(c: char) -> Mapped {
     Mapped::Byte(byte)
 }
 
+/// Precomposed letters for a base letter followed by a combining mark, as text pasted from macOS
+/// or some PDFs arrives (NFD): "e\u{301}" must print as "é", not "e?". Limited to the letters
+/// WinAnsi has; other pairs stay as they are and the mark becomes the fallback.
+#[rustfmt::skip]
+const COMPOSITIONS: &[(char, char, char)] = &[
+    ('A', '\u{300}', 'À'), ('E', '\u{300}', 'È'), ('I', '\u{300}', 'Ì'), ('O', '\u{300}', 'Ò'), ('U', '\u{300}', 'Ù'),
+    ('a', '\u{300}', 'à'), ('e', '\u{300}', 'è'), ('i', '\u{300}', 'ì'), ('o', '\u{300}', 'ò'), ('u', '\u{300}', 'ù'),
+    ('A', '\u{301}', 'Á'), ('E', '\u{301}', 'É'), ('I', '\u{301}', 'Í'), ('O', '\u{301}', 'Ó'), ('U', '\u{301}', 'Ú'),
+    ('Y', '\u{301}', 'Ý'), ('a', '\u{301}', 'á'), ('e', '\u{301}', 'é'), ('i', '\u{301}', 'í'), ('o', '\u{301}', 'ó'),
+    ('u', '\u{301}', 'ú'), ('y', '\u{301}', 'ý'),
+    ('A', '\u{302}', 'Â'), ('E', '\u{302}', 'Ê'), ('I', '\u{302}', 'Î'), ('O', '\u{302}', 'Ô'), ('U', '\u{302}', 'Û'),
+    ('a', '\u{302}', 'â'), ('e', '\u{302}', 'ê'), ('i', '\u{302}', 'î'), ('o', '\u{302}', 'ô'), ('u', '\u{302}', 'û'),
+    ('A', '\u{303}', 'Ã'), ('N', '\u{303}', 'Ñ'), ('O', '\u{303}', 'Õ'), ('a', '\u{303}', 'ã'), ('n', '\u{303}', 'ñ'),
+    ('o', '\u{303}', 'õ'),
+    ('A', '\u{308}', 'Ä'), ('E', '\u{308}', 'Ë'), ('I', '\u{308}', 'Ï'), ('O', '\u{308}', 'Ö'), ('U', '\u{308}', 'Ü'),
+    ('Y', '\u{308}', 'Ÿ'), ('a', '\u{308}', 'ä'), ('e', '\u{308}', 'ë'), ('i', '\u{308}', 'ï'), ('o', '\u{308}', 'ö'),
+    ('u', '\u{308}', 'ü'), ('y', '\u{308}', 'ÿ'),
+    ('A', '\u{30a}', 'Å'), ('a', '\u{30a}', 'å'),
+    ('S', '\u{30c}', 'Š'), ('Z', '\u{30c}', 'Ž'), ('s', '\u{30c}', 'š'), ('z', '\u{30c}', 'ž'),
+    ('C', '\u{327}', 'Ç'), ('c', '\u{327}', 'ç'),
+];
+
+/// Replaces base letter + combining mark pairs by their precomposed letter where WinAnsi has one.
+pub(crate) fn compose(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(|c| ('\u{300}'..='\u{36f}').contains(&c)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let composed = chars
+            .peek()
+            .and_then(|&mark| COMPOSITIONS.iter().find(|&&(base, m, _)| base == c && m == mark))
+            .map(|&(_, _, letter)| letter);
+        match composed {
+            Some(letter) => {
+                out.push(letter);
+                chars.next();
+            }
+            None => out.push(c),
+        }
+    }
+    Cow::Owned(out)
+}
+
 /// Encodes a whole string on one line; a `'\n'` becomes a space (callers that honour line breaks
 /// split on them first).
 pub(crate) fn encode(text: &str) -> Vec<u8> {
-    text.chars()
+    compose(text)
+        .chars()
         .filter_map(|c| match map_char(if c == '\n' { ' ' } else { c }) {
             Mapped::Byte(b) => Some(b),
             Mapped::Drop => None,
@@ -92,9 +140,23 @@ mod tests {
     #[test]
     fn characters_outside_winansi_become_a_visible_question_mark() {
         assert_eq!(encode("a漢✓b"), b"a??b".to_vec());
-        // A decomposed accent (e + U+0301) keeps its base letter and flags the mark.
-        assert_eq!(encode("e\u{301}"), b"e?".to_vec());
+        // A combining mark with no precomposed WinAnsi letter keeps its base and flags the mark.
+        assert_eq!(encode("q\u{301}"), b"q?".to_vec());
         assert_eq!(encode("\u{1}"), b"?".to_vec());
+    }
+
+    #[test]
+    fn decomposed_accents_are_composed() {
+        assert_eq!(
+            encode("Ce\u{301}line Franc\u{327}oi\u{308}se"),
+            encode("Céline Françoïse")
+        );
+        assert_eq!(encode("e\u{301}\u{301}"), vec![0xe9, b'?']);
+        assert!(matches!(compose("déjà"), Cow::Borrowed(_)));
+        // Every composition yields a letter WinAnsi has.
+        for &(_, _, letter) in COMPOSITIONS {
+            assert_ne!(map_char(letter), Mapped::Byte(FALLBACK), "{letter}");
+        }
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! page; the writer flips them into PDF's bottom-up space.
 
 use crate::document::{A4_HEIGHT, A4_WIDTH, Align, Block, Document, Level, Table, Totals};
-use crate::encoding::{Mapped, map_char};
+use crate::encoding::{Mapped, compose, map_char};
 use crate::metrics::Font;
 
 pub(crate) const BODY_SIZE: f32 = 10.0;
@@ -199,7 +199,7 @@ pub(crate) fn wrap(runs: &[(Font, &str)], size: f32, max_width: f32) -> Vec<Text
     // A word may span runs ("**Total** :" keeps "Total" glued to what follows up to a space).
     let mut word = Vec::new();
     for &(font, text) in runs {
-        for c in text.chars() {
+        for c in compose(text).chars() {
             if c == '\n' {
                 wrapper.push_word(&std::mem::take(&mut word));
                 wrapper.hard_break();
@@ -982,6 +982,82 @@ mod tests {
                     assert!(x >= doc.margins.left - EPS && x + width <= A4_WIDTH - doc.margins.right + EPS);
                     assert!(baseline > doc.margins.top && baseline < A4_HEIGHT - doc.margins.bottom + size);
                 }
+            }
+        }
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Text mixing what invoices contain: words, spaces of all kinds, line breaks, accents,
+        /// and characters WinAnsi lacks.
+        fn text() -> impl Strategy<Value = String> {
+            proptest::collection::vec(
+                prop_oneof![
+                    Just(" ".to_owned()),
+                    Just("\n".to_owned()),
+                    Just("\u{a0}".to_owned()),
+                    Just("\u{202f}".to_owned()),
+                    "[a-zA-Z0-9éèàçôœ«»€’,.;:()-]{1,12}",
+                    any::<char>().prop_map(String::from),
+                ],
+                0..40,
+            )
+            .prop_map(|parts| parts.concat())
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(200))]
+
+            #[test]
+            fn wrapping_loses_nothing_and_stays_in_its_width(text in text(), width in 1.0_f32..400.0, bold: bool) {
+                let font = if bold { Font::HelveticaBold } else { Font::Helvetica };
+                let lines = wrap(&[(font, &text)], 10.0, width);
+                prop_assert!(!lines.is_empty());
+                let mut kept = Vec::new();
+                for line in &lines {
+                    let codes: Vec<u8> = line.segments.iter().flat_map(|s| s.codes.clone()).collect();
+                    let measured = font.width_of_codes(&codes, 10.0);
+                    prop_assert!((measured - line.width).abs() < 0.01);
+                    prop_assert!(line.width <= width + EPS || codes.len() == 1, "{} > {width}", line.width);
+                    prop_assert!(codes.last() != Some(&b' '), "trailing space");
+                    kept.extend(codes.into_iter().filter(|&c| c != b' '));
+                }
+                let expected: Vec<u8> = crate::encoding::encode(&text).into_iter().filter(|&c| c != b' ').collect();
+                prop_assert_eq!(kept, expected);
+            }
+
+        }
+
+        proptest! {
+            // Whole documents are slower in a debug build: fewer cases.
+            #![proptest_config(ProptestConfig::with_cases(32))]
+
+            #[test]
+            fn any_document_lays_out_and_serialises(
+                paragraphs in proptest::collection::vec(text(), 0..6),
+                cells in proptest::collection::vec((text(), text()), 0..30),
+                footer in proptest::option::of(text()),
+            ) {
+                let mut doc = Document::new(paragraphs.concat(), "a");
+                if let Some(footer) = footer {
+                    doc.set_footer(footer);
+                }
+                for p in &paragraphs {
+                    doc.heading(Level::H2, p.clone()).text(p.clone()).address_block(p.clone(), p.clone());
+                }
+                let mut table = Table::new(vec![Column::new("a", 0.3), Column::numeric("b", 0.7)]).unwrap();
+                for (a, b) in &cells {
+                    table.push_row([a.clone(), b.clone()]).unwrap();
+                }
+                doc.table(table);
+                doc.key_values(cells.clone());
+                doc.totals(cells.iter().fold(crate::Totals::new(), |t, (a, b)| t.line(a.clone(), b.clone())));
+                let bytes = doc.to_bytes();
+                prop_assert!(bytes.starts_with(b"%PDF-1.7\n"));
+                prop_assert!(bytes.ends_with(b"%%EOF\n"));
+                prop_assert!(doc.page_count() >= 1);
             }
         }
     }
