@@ -1,0 +1,6 @@
+//! One integration test binary for the contracts crate (faster links, shared helpers).
+
+mod deadlines;
+mod holidays_oracle;
+mod oracle;
+mod properties;
