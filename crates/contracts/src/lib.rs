@@ -18,7 +18,9 @@ pub mod chatel;
 pub mod dates;
 pub mod deadlines;
 pub mod holidays;
+pub mod ical;
 pub mod letter;
+pub mod reminders;
 pub mod terms;
 
 pub use chatel::{Chatel, HolderKind, NoticeWindow, chatel};

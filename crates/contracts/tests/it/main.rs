@@ -2,5 +2,6 @@
 
 mod deadlines;
 mod holidays_oracle;
+mod ical_oracle;
 mod oracle;
 mod properties;
