@@ -15,11 +15,13 @@
 //! Every function that depends on the date takes it as an argument (`today`, `sent_on`).
 
 pub mod chatel;
+pub mod csv_import;
 pub mod dates;
 pub mod deadlines;
 pub mod holidays;
 pub mod ical;
 pub mod letter;
+pub mod register;
 pub mod reminders;
 pub mod terms;
 
@@ -27,4 +29,5 @@ pub use chatel::{Chatel, HolderKind, NoticeWindow, chatel};
 pub use deadlines::{Dated, Deadlines, Exit, Missed, Status, WayDeadline, Why, deadlines};
 pub use holidays::{Holiday, NonWorking, Region, add_working_days, is_working_day, previous_working_day};
 pub use letter::{LetterEffect, LetterError, LetterOutcome, letter_effect};
+pub use register::{BillingPeriod, Category, ContractId, ContractRecord, Counterparty, Price};
 pub use terms::{AcceptedWay, ContractTerms, Notice, Renewal, SendingWay, TermsDraft};
