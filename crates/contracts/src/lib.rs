@@ -14,6 +14,7 @@
 //!
 //! Every function that depends on the date takes it as an argument (`today`, `sent_on`).
 
+pub mod assist;
 pub mod chatel;
 pub mod csv_import;
 pub mod dates;
