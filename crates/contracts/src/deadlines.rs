@@ -167,12 +167,16 @@ impl Dated {
                 },
                 Lang::Fr,
             ) => format!(
-                "Résiliable à tout moment : envoyée le {} par {} et reçue le {}, la résiliation prend effet le {} (préavis de {}).",
+                "Résiliable à tout moment : envoyée le {} par {} et reçue le {}, la résiliation prend effet le {} ({}).",
                 d(self.date),
                 way.label(lang),
                 d(delivered),
                 d(ends_on),
-                notice.describe(lang)
+                if notice.is_zero() {
+                    "sans préavis".to_string()
+                } else {
+                    format!("préavis de {}", notice.describe(lang))
+                }
             ),
             (
                 Why::AnyTime {
@@ -183,12 +187,16 @@ impl Dated {
                 },
                 Lang::En,
             ) => format!(
-                "Terminable at any time: sent on {} by {} and delivered on {}, the termination takes effect on {} (notice of {}).",
+                "Terminable at any time: sent on {} by {} and delivered on {}, the termination takes effect on {} ({}).",
                 d(self.date),
                 way.label(lang),
                 d(delivered),
                 d(ends_on),
-                notice.describe(lang)
+                if notice.is_zero() {
+                    "no notice".to_string()
+                } else {
+                    format!("notice of {}", notice.describe(lang))
+                }
             ),
         }
     }
