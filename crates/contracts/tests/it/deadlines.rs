@@ -68,6 +68,14 @@ fn worked_example_31_january() {
         "Renews on 31 January 2027 (start 31 January 2026 + 12 months). \
          Notice of 3 months: last day 31 October 2026, a Saturday, moved earlier to Friday 30 October 2026."
     ));
+    // The API can return the dates as JSON, with the facts behind each explanation.
+    let json = serde_json::to_value(&d).unwrap();
+    assert_eq!(json["exit"]["kind"], "deadline");
+    assert_eq!(json["exit"]["last_day"]["date"], "2026-10-30");
+    assert_eq!(json["exit"]["last_day"]["why"]["moved_because"]["kind"], "saturday");
+    // Before the start, the first term's dates already apply.
+    let d = deadlines(&t, date(2025, 12, 1), METRO);
+    assert_eq!((d.status, d.last_day()), (Status::NotStarted, Some(date(2026, 10, 30))));
 }
 
 // clause: CTR-DEADLINE
