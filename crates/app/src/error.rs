@@ -25,6 +25,13 @@ pub enum AppError {
     /// A single-use token was expired, already used or unknown.
     #[error("token {0}")]
     Token(&'static str),
+    /// Beyond what the account's subscriptions allow (DGT-LICENCE-SCOPE, OSX-PACKS).
+    #[error("limit of {limit} reached for {key}")]
+    Limit {
+        field: &'static str,
+        key: String,
+        limit: u64,
+    },
     /// An offer file broke the format's rules; each problem names its file, line and field.
     #[error("invalid offer file: {0}")]
     InvalidOffer(billing::OfferErrors),
@@ -44,6 +51,7 @@ impl AppError {
             AppError::NotFound => "not_found",
             AppError::TermsAcceptanceRequired => "terms_acceptance_required",
             AppError::InvalidOffer(_) => "offer_invalid",
+            AppError::Limit { .. } => "limit_reached",
             AppError::Token(code) => code,
             AppError::Store(_) | AppError::Unexpected(_) => "internal_error",
         }

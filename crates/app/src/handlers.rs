@@ -18,6 +18,7 @@ pub fn registry(app: &App) -> Registry {
     r.register(crate::emails::DELIVER, Deliver(app.transport.clone()));
     r.register(DIAGNOSTIC_PROBE, Probe);
     r.register(PRUNE, Prune);
+    r.register(crate::subscriptions::AUTO_ACTIVATE, AutoActivate(app.clone()));
     r.every(PRUNE, SignedDuration::from_hours(24));
     r
 }
@@ -25,6 +26,20 @@ pub fn registry(app: &App) -> Registry {
 struct Deliver(mail::Transport);
 struct Probe;
 struct Prune;
+/// Holds a copy of the application made before its registry was built: it reaches the
+/// database, offers and templates, never the registry, so no reference cycle forms.
+struct AutoActivate(App);
+
+impl Handler for AutoActivate {
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let account: kernel::AccountId = serde_json::from_value(ctx.job.payload["account_id"].clone())?;
+            let id: kernel::SubscriptionId = serde_json::from_value(ctx.job.payload["subscription_id"].clone())?;
+            self.0.auto_activate(account, id, ctx.now).await?;
+            Ok(())
+        })
+    }
+}
 
 impl Handler for Deliver {
     fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, anyhow::Result<()>> {

@@ -14,6 +14,7 @@ pub mod handlers;
 pub mod keys;
 pub mod kyc;
 pub mod offers;
+pub mod subscriptions;
 pub mod terms;
 pub mod trail;
 pub mod users;

@@ -105,6 +105,14 @@ impl App {
                 code: "invitation_pending",
             });
         }
+        // Seats are what the subscriptions license (DGT-LICENCE-SCOPE): people already in
+        // the account and invitations still open both hold one.
+        let seated = store::users::count_active(&mut tx, account).await?
+            + store::invitations::list_pending(&mut tx, account, now).await?.len() as i64;
+        tx.commit().await?;
+        self.ensure_allowance(account, "users", seated.max(0) as u64, 1, "email")
+            .await?;
+        let mut tx = self.db.write().await?;
         let company = store::accounts::get(&mut tx, account)
             .await?
             .ok_or(AppError::NotFound)?;

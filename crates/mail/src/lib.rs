@@ -38,6 +38,11 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         include_str!("../templates/account_ended.fr.txt"),
         include_str!("../templates/account_ended.en.txt"),
     ),
+    (
+        "subscription_activated",
+        include_str!("../templates/subscription_activated.fr.txt"),
+        include_str!("../templates/subscription_activated.en.txt"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

@@ -39,7 +39,7 @@ pub struct Problem {
 /// The HTTP status of each error code.
 pub fn status_of(e: &AppError) -> StatusCode {
     match e {
-        AppError::Invalid(_) | AppError::InvalidOffer(_) => StatusCode::UNPROCESSABLE_ENTITY,
+        AppError::Invalid(_) | AppError::InvalidOffer(_) | AppError::Limit { .. } => StatusCode::UNPROCESSABLE_ENTITY,
         AppError::Conflict { .. } => StatusCode::CONFLICT,
         AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
         AppError::Forbidden(_) | AppError::TermsAcceptanceRequired => StatusCode::FORBIDDEN,
@@ -123,6 +123,11 @@ impl ApiError {
                         message: p.to_string(),
                     })
                     .collect();
+                api
+            }
+            AppError::Limit { field, key, limit } => {
+                let mut api = ApiError::new(status, "limit_reached", Some(field), lang);
+                api.problem.detail = crate::pages::limit_message(lang, key, *limit);
                 api
             }
             other => ApiError::new(status, other.code(), None, lang),

@@ -10,6 +10,7 @@ mod audit;
 mod jobs;
 mod kyc;
 mod offers;
+mod subscriptions;
 
 use app::auth::{NewSession, Principal};
 use app::{Actor, App, AppConfig, AppError};

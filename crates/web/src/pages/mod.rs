@@ -131,6 +131,11 @@ pub fn form_failure(lang: Lang, err: &app::AppError) -> (BTreeMap<String, String
             m.insert(field.to_string(), crate::i18n::message(lang, code).to_string());
             (m, None)
         }
+        app::AppError::Limit { field, key, limit } => {
+            let mut m = BTreeMap::new();
+            m.insert(field.to_string(), limit_message(lang, key, *limit));
+            (m, None)
+        }
         other => {
             if matches!(other, app::AppError::Store(_) | app::AppError::Unexpected(_)) {
                 tracing::error!(error = %other, "form failure");
@@ -284,4 +289,10 @@ impl Pager {
             next_href => has_next.then(|| href(self.page + 1)),
         }
     }
+}
+
+/// The message of a reached limit, with the limit and what it counts.
+pub fn limit_message(lang: Lang, key: &str, limit: u64) -> String {
+    let colon = if lang == Lang::Fr { "\u{a0}:" } else { ":" };
+    format!("{} ({key}{colon} {limit})", crate::i18n::message(lang, "limit_reached"))
 }

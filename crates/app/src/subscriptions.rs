@@ -1,0 +1,585 @@
+//! Subscriptions: an account takes a plan of an offer (the version in force that day), it is
+//! activated (by an administrator, the operator, or automatically), it runs, and it ends by
+//! cancellation or unticked renewal as the offer's terms say. Every subscription of an account
+//! belongs to its group (INES-GROUPEMENT); entitlements are the sum of the running ones.
+
+use crate::trail::record;
+use crate::{Actor, App, AppError};
+use billing::subscription::{Subscription, SubscriptionState};
+use billing::{BillingPeriod, Offer, Quota, Selection, TerminationRequest};
+use jiff::Timestamp;
+use jiff::civil::Date;
+use jiff::tz::TimeZone;
+use kernel::{AccountId, FieldErrors, SubscriptionId};
+use serde::Deserialize;
+use sqlx::AnyConnection;
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+/// The job that activates a subscription nobody activated within the offer's delay
+/// (INES-ACTIVATE-1M).
+pub const AUTO_ACTIVATE: &str = "subscription.auto_activate";
+
+/// What an administrator asks for.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct SubscribeInput {
+    pub offer: String,
+    pub plan: String,
+    /// `monthly`, `quarterly` or `annual`; empty for a free plan.
+    pub period: String,
+    /// Units per entitlement (`users` → 3); unmentioned: the plan's minimum.
+    pub units: BTreeMap<String, u32>,
+    pub options: BTreeMap<String, u32>,
+}
+
+/// A subscription with the offer it runs under and what that means today.
+#[derive(Debug, Clone)]
+pub struct SubscriptionView {
+    pub subscription: Subscription,
+    pub offer: Arc<Offer>,
+    /// The state as of today: an `ending` subscription past its end date reads `ended`.
+    pub state: SubscriptionState,
+    /// The next renewal or period boundary, when there is one.
+    pub next_renewal: Option<Date>,
+}
+
+/// What a cancellation did.
+#[derive(Debug, Clone)]
+pub struct Cancellation {
+    pub view: SubscriptionView,
+    /// The first day without service.
+    pub ends_on: Date,
+    /// Too late for the coming renewal: accepted for the following one, and said so.
+    pub for_a_later_renewal: bool,
+}
+
+fn paris() -> TimeZone {
+    TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC)
+}
+
+fn period_of(raw: &str) -> Option<BillingPeriod> {
+    BillingPeriod::ALL.into_iter().find(|p| p.as_str() == raw.trim())
+}
+
+/// The state as of `today`: an end date reached means ended, whether or not the job that
+/// records it has run yet, so access stops at once (DGT-END-ACCESS).
+pub fn state_on(s: &Subscription, today: Date) -> SubscriptionState {
+    match (s.state, s.ends_on) {
+        (SubscriptionState::Ending, Some(end)) if end <= today => SubscriptionState::Ended,
+        (state, _) => state,
+    }
+}
+
+/// Checks a selection against its offer: the plan exists and is sold for the period, units
+/// within the entitlements' bounds, options known. Each problem names its field.
+fn check_selection(offer: &Offer, input: &SubscribeInput) -> Result<(Selection, Option<BillingPeriod>), AppError> {
+    let mut errors = FieldErrors::new();
+    let Ok(plan) = offer.plan(input.plan.trim()) else {
+        return Err(AppError::Invalid(FieldErrors::single("plan", "plan_unknown")));
+    };
+    let sold = plan.periods();
+    let period = match period_of(&input.period) {
+        Some(p) if sold.contains(&p) => Some(p),
+        Some(_) => {
+            errors.push("period", "period_not_offered");
+            None
+        }
+        None if sold.is_empty() => None,
+        None => {
+            errors.push("period", "required");
+            None
+        }
+    };
+    if matches!(plan.pricing, billing::offer::PlanPricing::OnQuote) {
+        errors.push("plan", "plan_on_quote");
+    }
+    for (name, wanted) in &input.units {
+        match plan.entitlements.get(name) {
+            None => errors.push(format!("units.{name}"), "entitlement_unknown"),
+            Some(e) if *wanted < e.minimum => errors.push(format!("units.{name}"), "quantity_below_minimum"),
+            Some(e) if e.maximum.is_some_and(|m| *wanted > m) => {
+                errors.push(format!("units.{name}"), "quantity_above_maximum")
+            }
+            Some(_) => {}
+        }
+    }
+    for id in input.options.keys() {
+        if offer.option(id).is_err() {
+            errors.push(format!("options.{id}"), "option_unknown");
+        }
+    }
+    errors.into_result()?;
+    let mut selection = Selection::new(plan.id.clone(), period.unwrap_or(BillingPeriod::Monthly));
+    selection.units = input.units.clone();
+    selection.options = input.options.clone();
+    Ok((selection, period))
+}
+
+impl App {
+    /// The account's subscriptions (its group), newest first, each with its offer.
+    pub async fn subscriptions(&self, account: AccountId) -> Result<Vec<SubscriptionView>, AppError> {
+        let today = kernel::clock::paris_date(self.now_for(Some(account)).await?);
+        let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Read).await?;
+        let list = store::subscriptions::list_for_account(&mut tx, account).await?;
+        tx.commit().await?;
+        let mut out = Vec::with_capacity(list.len());
+        for s in list {
+            out.push(self.view(s, today).await?);
+        }
+        Ok(out)
+    }
+
+    pub async fn subscription(&self, account: AccountId, id: SubscriptionId) -> Result<SubscriptionView, AppError> {
+        let today = kernel::clock::paris_date(self.now_for(Some(account)).await?);
+        let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Read).await?;
+        let s = store::subscriptions::get(&mut tx, account, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        tx.commit().await?;
+        self.view(s, today).await
+    }
+
+    async fn view(&self, subscription: Subscription, today: Date) -> Result<SubscriptionView, AppError> {
+        let offer = self.offer(&subscription.offer_key, subscription.offer_version).await?;
+        let state = state_on(&subscription, today);
+        let next_renewal = match (subscription.billing_starts_on, state.grants_access()) {
+            (Some(start), true) => {
+                let schedule = offer.schedule(start, subscription.selection.period);
+                (1..1200)
+                    .map_while(|k| offer.term_end(&schedule, k).ok().flatten())
+                    .find(|d| *d > today)
+            }
+            _ => None,
+        };
+        Ok(SubscriptionView {
+            subscription,
+            offer,
+            state,
+            next_renewal,
+        })
+    }
+
+    /// Subscribes the account to the latest version of an offer (administrators). The
+    /// subscription waits for activation unless the offer bills from subscription (Oseox).
+    pub async fn subscribe(
+        &self,
+        account: AccountId,
+        input: SubscribeInput,
+        actor: &Actor,
+    ) -> Result<SubscriptionView, AppError> {
+        let catalogue = self.catalogue().await?;
+        let Some(entry) = catalogue.iter().find(|o| o.stored.offer_key == input.offer.trim()) else {
+            return Err(AppError::Invalid(FieldErrors::single("offer", "offer_unknown")));
+        };
+        let offer = entry.offer.clone();
+        let (selection, period) = check_selection(&offer, &input)?;
+        let now = self.now_for(Some(account)).await?;
+        let today = kernel::clock::paris_date(now);
+        // Nothing to wait for when billing starts at subscription (Oseox) or when the plan is
+        // free: there is no payment to set up and nothing to deliver (OSX-FREE).
+        let free = offer.plan(&selection.plan).is_ok_and(|p| p.is_free());
+        let immediate = free || offer.activation.billing_starts == billing::offer::BillingStart::Subscription;
+        let subscription = Subscription {
+            id: SubscriptionId::new(),
+            account_id: account,
+            offer_key: offer.id.clone(),
+            offer_version: offer.version,
+            selection,
+            state: if immediate {
+                SubscriptionState::Active
+            } else {
+                SubscriptionState::PendingActivation
+            },
+            auto_renew: matches!(offer.term.renewal, billing::offer::Renewal::Automatic { .. }),
+            subscribed_at: now,
+            subscribed_by: actor.user_id,
+            activated_at: immediate.then_some(now),
+            activated_by: if immediate { actor.user_id } else { None },
+            billing_starts_on: immediate.then_some(today),
+            ends_on: None,
+            ended_at: None,
+            cancel_requested_at: None,
+            cancel_way: None,
+        };
+        // Platform scope: the activation email's delivery job belongs to no tenant.
+        let mut tx = self.db.write().await?;
+        store::subscriptions::insert(&mut tx, &subscription, period).await?;
+        record(
+            &mut tx,
+            actor,
+            Some(account),
+            "subscription.create",
+            Some(("subscription", subscription.id.to_string())),
+            now,
+        )
+        .await?;
+        if immediate {
+            self.confirm_activation(&mut tx, &subscription, &offer, now).await?;
+        } else if let Some(on) = offer
+            .automatic_activation_on(today)
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?
+        {
+            let run_at = on
+                .to_zoned(paris())
+                .map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?
+                .timestamp();
+            let clock = store::accounts::get(&mut tx, account).await?.and_then(|a| a.clock_id);
+            let spec = jobs::JobSpec::new(
+                AUTO_ACTIVATE,
+                serde_json::json!({ "account_id": account, "subscription_id": subscription.id }),
+                run_at,
+            )
+            .account(account)
+            .clock(clock)
+            .unique(format!("{AUTO_ACTIVATE}:{}", subscription.id));
+            jobs::enqueue(&mut tx, spec, now).await?;
+        }
+        tx.commit().await?;
+        self.view(subscription, today).await
+    }
+
+    /// Activates a pending subscription (an administrator, operator staff, or the automatic
+    /// activation job): billing starts, the modules open, and every administrator receives the
+    /// essential characteristics by email (INES-ACTIVATE-1M).
+    pub async fn activate_subscription(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+        actor: &Actor,
+    ) -> Result<SubscriptionView, AppError> {
+        let now = self.now_for(Some(account)).await?;
+        self.activate_at(account, id, actor, now).await
+    }
+
+    async fn activate_at(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<SubscriptionView, AppError> {
+        let today = kernel::clock::paris_date(now);
+        // Platform scope: the confirmation email's delivery job belongs to no tenant.
+        let mut tx = self.db.write().await?;
+        let mut s = store::subscriptions::get(&mut tx, account, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if s.state != SubscriptionState::PendingActivation {
+            return Err(AppError::Conflict {
+                field: "state",
+                code: "subscription_not_pending",
+            });
+        }
+        let offer = self.offer(&s.offer_key, s.offer_version).await?;
+        s.state = SubscriptionState::Active;
+        s.activated_at = Some(now);
+        s.activated_by = actor.user_id;
+        s.billing_starts_on = Some(today);
+        store::subscriptions::update(&mut tx, &s).await?;
+        record(
+            &mut tx,
+            actor,
+            Some(account),
+            "subscription.activate",
+            Some(("subscription", s.id.to_string())),
+            now,
+        )
+        .await?;
+        self.confirm_activation(&mut tx, &s, &offer, now).await?;
+        tx.commit().await?;
+        self.view(s, today).await
+    }
+
+    /// The activation email: the subscription's essential characteristics, to every
+    /// administrator, each in their language.
+    async fn confirm_activation(
+        &self,
+        conn: &mut AnyConnection,
+        s: &Subscription,
+        offer: &Offer,
+        now: Timestamp,
+    ) -> Result<(), AppError> {
+        let company = store::accounts::get(&mut *conn, s.account_id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let plan = offer
+            .plan(&s.selection.plan)
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?;
+        let price = offer
+            .price(&plan.id, s.selection.period)
+            .ok()
+            .filter(|_| !plan.periods().is_empty())
+            .map(|p| format!("{} €", p.current));
+        let term = match offer.term.length {
+            billing::offer::TermLength::Indefinite => "indefinite".to_string(),
+            billing::offer::TermLength::BillingPeriod => s.selection.period.as_str().to_string(),
+            billing::offer::TermLength::Fixed(d) => d.to_string(),
+        };
+        let renewal = match offer.term.renewal {
+            billing::offer::Renewal::None => String::new(),
+            billing::offer::Renewal::Tacit => ", tacit renewal".to_string(),
+            billing::offer::Renewal::Automatic { untick_before } => {
+                format!(", automatic renewal (untick at least {untick_before} before)")
+            }
+        };
+        let notice = match offer.notice.length {
+            Some(d) => {
+                let ways: Vec<String> = offer.notice.ways.iter().map(ToString::to_string).collect();
+                format!("{d} ({})", ways.join(", "))
+            }
+            None => "none".to_string(),
+        };
+        let quantities: Vec<String> = s.selection.units.iter().map(|(k, v)| format!("{k}: {v}")).collect();
+        for admin in store::users::admins_of(&mut *conn, s.account_id).await? {
+            let ctx = serde_json::json!({
+                "name": admin.name, "company": company.legal_name, "offer": offer.name, "version": offer.version,
+                "plan": plan.name, "period": (!plan.periods().is_empty()).then(|| s.selection.period.as_str()),
+                "price": price, "vat": offer.vat_rate.to_string(), "quantities": quantities,
+                "activated": crate::human_time(now, admin.lang),
+                "billing_starts": s.billing_starts_on.map(|d| d.to_string()).unwrap_or_default(),
+                "term": format!("{term}{renewal}"), "notice": notice,
+            });
+            self.queue_email(
+                &mut *conn,
+                Some(s.account_id),
+                &admin.email,
+                admin.lang,
+                "subscription_activated",
+                &ctx,
+                now,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Cancels from the account (in the app): the offer decides when it ends. A request after
+    /// the deadline is accepted for the following renewal, and the result says so.
+    pub async fn cancel_subscription(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+        actor: &Actor,
+    ) -> Result<Cancellation, AppError> {
+        let now = self.now_for(Some(account)).await?;
+        let request = TerminationRequest {
+            way: billing::offer::NoticeWay::InApp,
+            sent_at: now.to_zoned(paris()),
+            delivered_on: None,
+        };
+        self.terminate(account, id, request, actor, now).await
+    }
+
+    /// Records a termination that came by post (operator staff): the postmark day and, when
+    /// known, the day it was delivered. The offer decides when it counts as received
+    /// (CLX-NOTICE-3D) and when the subscription ends (INES-TERM-3M).
+    pub async fn record_termination_letter(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+        registered: bool,
+        postmarked_on: Date,
+        delivered_on: Option<Date>,
+        actor: &Actor,
+    ) -> Result<Cancellation, AppError> {
+        let now = self.now_for(Some(account)).await?;
+        let sent_at = postmarked_on
+            .to_zoned(paris())
+            .map_err(|_| AppError::Invalid(FieldErrors::single("postmarked_on", "date_invalid")))?;
+        let request = TerminationRequest {
+            way: if registered {
+                billing::offer::NoticeWay::RegisteredLetter
+            } else {
+                billing::offer::NoticeWay::Letter
+            },
+            sent_at,
+            delivered_on,
+        };
+        self.terminate(account, id, request, actor, now).await
+    }
+
+    async fn terminate(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+        request: TerminationRequest,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Cancellation, AppError> {
+        let today = kernel::clock::paris_date(now);
+        let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Write).await?;
+        let mut s = store::subscriptions::get(&mut tx, account, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let state = state_on(&s, today);
+        if state.is_over() || state == SubscriptionState::Ending {
+            return Err(AppError::Conflict {
+                field: "state",
+                code: "subscription_already_ending",
+            });
+        }
+        let offer = self.offer(&s.offer_key, s.offer_version).await?;
+        let schedule = s
+            .billing_starts_on
+            .map(|start| offer.schedule(start, s.selection.period));
+        let termination = offer
+            .termination(schedule.as_ref(), &request, &paris())
+            .map_err(|e| match e {
+                billing::TerminationError::NotActivated => AppError::Conflict {
+                    field: "state",
+                    code: "no_termination_before_activation",
+                },
+                billing::TerminationError::WayNotAccepted { .. } => {
+                    AppError::Invalid(FieldErrors::single("way", "termination_way_not_accepted"))
+                }
+                billing::TerminationError::DeliveryDateUnknown => {
+                    AppError::Invalid(FieldErrors::single("delivered_on", "required"))
+                }
+                other => AppError::Unexpected(anyhow::anyhow!(other)),
+            })?;
+        s.state = if termination.effective_on <= today {
+            SubscriptionState::Ended
+        } else {
+            SubscriptionState::Ending
+        };
+        if s.state == SubscriptionState::Ended {
+            s.ended_at = Some(now);
+        }
+        s.ends_on = Some(termination.effective_on);
+        s.cancel_requested_at = Some(now);
+        s.cancel_way = Some(request.way.to_string());
+        s.auto_renew = false;
+        store::subscriptions::update(&mut tx, &s).await?;
+        record(
+            &mut tx,
+            actor,
+            Some(account),
+            "subscription.cancel",
+            Some(("subscription", s.id.to_string())),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Cancellation {
+            ends_on: termination.effective_on,
+            for_a_later_renewal: termination.for_a_later_renewal,
+            view: self.view(s, today).await?,
+        })
+    }
+
+    /// Unticks automatic renewal (OSX-RENEW-48H): in time, the subscription ends at the next
+    /// renewal; later, at the one after, and the result says so.
+    pub async fn untick_renewal(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+        actor: &Actor,
+    ) -> Result<Cancellation, AppError> {
+        let now = self.now_for(Some(account)).await?;
+        let today = kernel::clock::paris_date(now);
+        let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Write).await?;
+        let mut s = store::subscriptions::get(&mut tx, account, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if state_on(&s, today) != SubscriptionState::Active || !s.auto_renew {
+            return Err(AppError::Conflict {
+                field: "state",
+                code: "renewal_not_automatic",
+            });
+        }
+        let offer = self.offer(&s.offer_key, s.offer_version).await?;
+        let Some(start) = s.billing_starts_on else {
+            return Err(AppError::Conflict {
+                field: "state",
+                code: "subscription_not_active",
+            });
+        };
+        let schedule = offer.schedule(start, s.selection.period);
+        let effect = offer
+            .untick_renewal(&schedule, &now.to_zoned(paris()))
+            .map_err(|_| AppError::Conflict {
+                field: "state",
+                code: "renewal_not_automatic",
+            })?;
+        let (ends_on, later) = match effect {
+            billing::UntickEffect::StopsNextRenewal { ends_on, .. } => (ends_on, false),
+            billing::UntickEffect::StopsFollowingRenewal { ends_on, .. } => (ends_on, true),
+        };
+        s.auto_renew = false;
+        s.state = SubscriptionState::Ending;
+        s.ends_on = Some(ends_on);
+        s.cancel_requested_at = Some(now);
+        s.cancel_way = Some("in_app".into());
+        store::subscriptions::update(&mut tx, &s).await?;
+        record(
+            &mut tx,
+            actor,
+            Some(account),
+            "subscription.untick_renewal",
+            Some(("subscription", s.id.to_string())),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Cancellation {
+            ends_on,
+            for_a_later_renewal: later,
+            view: self.view(s, today).await?,
+        })
+    }
+
+    /// How much of `key` (`users`, `monitor.http_urls`…) the account's running subscriptions
+    /// allow: `None` when no running subscription speaks of it (nothing limits it), else the
+    /// sum, unlimited if any says so. The one question every module asks before adding.
+    pub async fn allowance(&self, account: AccountId, key: &str) -> Result<Option<Quota>, AppError> {
+        let mut total: Option<Quota> = None;
+        for view in self.subscriptions(account).await? {
+            if !view.state.grants_access() {
+                continue;
+            }
+            let Ok(q) = view.offer.allowance(&view.subscription.selection, key) else {
+                continue;
+            };
+            total = Some(match (total, q) {
+                (Some(Quota::Unlimited), _) | (_, Quota::Unlimited) => Quota::Unlimited,
+                (Some(Quota::Limited(a)), Quota::Limited(b)) => Quota::Limited(a + b),
+                (None, q) => q,
+            });
+        }
+        Ok(total)
+    }
+
+    /// Refuses to go beyond an allowance (DGT-LICENCE-SCOPE): `in_use` now, `adding` more.
+    pub async fn ensure_allowance(
+        &self,
+        account: AccountId,
+        key: &str,
+        in_use: u64,
+        adding: u64,
+        field: &'static str,
+    ) -> Result<(), AppError> {
+        match self.allowance(account, key).await? {
+            Some(Quota::Limited(limit)) if in_use + adding > limit => Err(AppError::Limit {
+                field,
+                key: key.to_string(),
+                limit,
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    /// Runs the automatic activation of a subscription still pending when its delay ends.
+    pub(crate) async fn auto_activate(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+        now: Timestamp,
+    ) -> Result<(), AppError> {
+        match self.activate_at(account, id, &Actor::system(), now).await {
+            // Activated by someone in the meantime, or cancelled: nothing to do.
+            Ok(_) | Err(AppError::Conflict { .. }) | Err(AppError::NotFound) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
