@@ -160,6 +160,32 @@ impl App {
         })
     }
 
+    /// Every subscription (operator staff), newest first, optionally in one state.
+    pub async fn all_subscriptions(
+        &self,
+        state: Option<&str>,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<(String, SubscriptionView)>, AppError> {
+        let mut tx = self.db.read().await?;
+        let list = store::subscriptions::list_all(&mut tx, state, limit.clamp(1, 500), offset.max(0)).await?;
+        let mut names = std::collections::HashMap::new();
+        for s in &list {
+            if !names.contains_key(&s.account_id) {
+                let name = store::accounts::get(&mut tx, s.account_id).await?.map(|a| a.legal_name);
+                names.insert(s.account_id, name.unwrap_or_default());
+            }
+        }
+        tx.commit().await?;
+        let mut out = Vec::with_capacity(list.len());
+        for s in list {
+            let today = kernel::clock::paris_date(self.now_for(Some(s.account_id)).await?);
+            let name = names.get(&s.account_id).cloned().unwrap_or_default();
+            out.push((name, self.view(s, today).await?));
+        }
+        Ok(out)
+    }
+
     /// Subscribes the account to the latest version of an offer (administrators). The
     /// subscription waits for activation unless the offer bills from subscription (Oseox).
     pub async fn subscribe(

@@ -37,6 +37,11 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("op_clocks.html", include_str!("../templates/op_clocks.html")),
     ("op_offers.html", include_str!("../templates/op_offers.html")),
     ("op_offer.html", include_str!("../templates/op_offer.html")),
+    ("subscriptions.html", include_str!("../templates/subscriptions.html")),
+    (
+        "op_subscriptions.html",
+        include_str!("../templates/op_subscriptions.html"),
+    ),
     ("offer_plans.html", include_str!("../templates/offer_plans.html")),
     ("op_terms.html", include_str!("../templates/op_terms.html")),
     ("op_jobs.html", include_str!("../templates/op_jobs.html")),

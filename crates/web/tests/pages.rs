@@ -237,6 +237,39 @@ async fn admin_pages_render() {
         assert!(r.1.contains("new@boulangerie-exemple.test"));
         let (status, body, _) = b.post("/settings/company", &[("legal_name", "")]).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        // Subscriptions: the catalogue with its prices, errors next to the field, then a
+        // subscription that can be cancelled in the app.
+        let r = b.get("/settings/subscriptions").await;
+        assert_page("/settings/subscriptions", &r);
+        assert!(r.1.contains("id=\"subscribe-oseox\"") && r.1.contains("<del>"));
+        let (status, body, _) = b
+            .post(
+                "/settings/subscriptions",
+                &[("offer", "oseox"), ("plan", "s"), ("period", "quarterly")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.contains("field-error"), "error next to the period");
+        let (status, _, _) = b
+            .post(
+                "/settings/subscriptions",
+                &[("offer", "clog"), ("plan", "free"), ("period", "")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let (_, body, _) = b.get("/settings/subscriptions").await;
+        let id = body
+            .split("id=\"cancel-")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a cancel button")
+            .to_string();
+        let (status, _, location) = b.post(&format!("/settings/subscriptions/{id}/cancel"), &[]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let r = b.get(&location.expect("location")).await;
+        assert_page("/settings/subscriptions after cancel", &r);
+        assert!(r.1.contains("state-ended"));
+
         // The holder's documents (INES-KYC): errors next to the fields, then saved.
         let (_, body, _) = b.get("/dashboard").await;
         assert!(
@@ -321,6 +354,8 @@ async fn operator_pages_render() {
             "/operator/offers",
             "/operator/offers/oseox",
             "/operator/offers/ines",
+            "/operator/subscriptions",
+            "/operator/subscriptions?state=active",
         ] {
             let r = b.get(path).await;
             assert_page(path, &r);

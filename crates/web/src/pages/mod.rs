@@ -6,6 +6,7 @@ mod offers;
 mod operator;
 mod public;
 mod settings;
+mod subscriptions;
 
 use crate::WebState;
 use crate::auth::{CsrfToken, build_cookie};
@@ -26,6 +27,7 @@ pub fn router() -> Router<WebState> {
         .merge(settings::router())
         .merge(operator::router())
         .merge(offers::router())
+        .merge(subscriptions::router())
 }
 
 async fn css() -> Response {
