@@ -171,9 +171,9 @@ impl App {
         let list = store::subscriptions::list_all(&mut tx, state, limit.clamp(1, 500), offset.max(0)).await?;
         let mut names = std::collections::HashMap::new();
         for s in &list {
-            if !names.contains_key(&s.account_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(s.account_id) {
                 let name = store::accounts::get(&mut tx, s.account_id).await?.map(|a| a.legal_name);
-                names.insert(s.account_id, name.unwrap_or_default());
+                slot.insert(name.unwrap_or_default());
             }
         }
         tx.commit().await?;
