@@ -902,3 +902,108 @@ async fn kyc_documents_over_the_api() {
         assert_unchanged(&s, &b).await;
     }
 }
+
+/// Subscriptions over the API: subscribe, errors naming the field, untick renewal; another
+/// account's subscription is 404 on every route and stays as it was.
+// clause: OSX-RENEW-48H, INES-GROUPEMENT
+#[tokio::test]
+async fn subscriptions_over_the_api_and_isolated_between_accounts() {
+    for s in servers().await {
+        let c = client();
+        let a_key = key_for(&s.app, "admin@boulangerie-exemple.test", "admin-demo-2026").await;
+        let b = other_tenant(&s).await;
+
+        let offers = json_of(c.get(format!("{}/api/v1/offers", s.base)).bearer_auth(&a_key)).await;
+        assert_eq!(offers.as_array().map(Vec::len), Some(5));
+        let oseox = json_of(c.get(format!("{}/api/v1/offers/oseox", s.base)).bearer_auth(&a_key)).await;
+        assert_eq!(
+            oseox["offer"]["plans"][1]["pricing"]["priced"]["monthly"]["current"],
+            1990
+        );
+
+        let r = c
+            .post(format!("{}/api/v1/subscriptions", s.base))
+            .bearer_auth(&a_key)
+            .json(&json!({"offer": "oseox", "plan": "xxl", "period": "monthly"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let problem: Value = r.json().await.unwrap();
+        assert_eq!(
+            (problem["code"].as_str(), problem["field"].as_str()),
+            (Some("plan_unknown"), Some("plan"))
+        );
+
+        let r = c
+            .post(format!("{}/api/v1/subscriptions", s.base))
+            .bearer_auth(&a_key)
+            .json(&json!({"offer": "oseox", "plan": "s", "period": "monthly"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let sub: Value = r.json().await.unwrap();
+        assert_eq!(sub["state"], "active");
+        assert_eq!(sub["auto_renew"], true);
+        let id = sub["id"].as_str().unwrap().to_string();
+        let untick = json_of(
+            c.post(format!("{}/api/v1/subscriptions/{id}/untick-renewal", s.base))
+                .bearer_auth(&a_key),
+        )
+        .await;
+        assert_eq!(untick["subscription"]["state"], "ending");
+        assert_eq!(untick["subscription"]["auto_renew"], false);
+
+        // The other account's subscription: invisible and untouchable.
+        let theirs: Value = c
+            .post(format!("{}/api/v1/subscriptions", s.base))
+            .bearer_auth(&b.key)
+            .json(&json!({"offer": "clog", "plan": "free"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let their_id = theirs["id"].as_str().unwrap().to_string();
+        for (method, path) in [
+            (reqwest::Method::GET, format!("/api/v1/subscriptions/{their_id}")),
+            (
+                reqwest::Method::POST,
+                format!("/api/v1/subscriptions/{their_id}/activate"),
+            ),
+            (
+                reqwest::Method::POST,
+                format!("/api/v1/subscriptions/{their_id}/cancel"),
+            ),
+            (
+                reqwest::Method::POST,
+                format!("/api/v1/subscriptions/{their_id}/untick-renewal"),
+            ),
+        ] {
+            let r = c
+                .request(method.clone(), format!("{}{path}", s.base))
+                .bearer_auth(&a_key)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{method} {path}");
+        }
+        let mine = json_of(c.get(format!("{}/api/v1/subscriptions", s.base)).bearer_auth(&a_key)).await;
+        assert!(mine.as_array().unwrap().iter().all(|x| x["id"] != their_id.as_str()));
+        let still = json_of(
+            c.get(format!("{}/api/v1/subscriptions/{their_id}", s.base))
+                .bearer_auth(&b.key),
+        )
+        .await;
+        assert_eq!(still["state"], "active");
+        let r = c
+            .get(format!("{}/api/v1/operator/subscriptions", s.base))
+            .bearer_auth(&a_key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+    }
+}

@@ -8,6 +8,7 @@ mod offers;
 mod operator;
 mod public;
 mod schema;
+mod subscriptions;
 
 use crate::WebState;
 use crate::auth::Client;
@@ -104,6 +105,7 @@ fn api_routes() -> OpenApiRouter<WebState> {
         .merge(account::routes())
         .merge(operator::routes())
         .merge(offers::routes())
+        .merge(subscriptions::routes())
 }
 
 pub fn router(state: WebState) -> Router<WebState> {
