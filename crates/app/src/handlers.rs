@@ -19,6 +19,7 @@ pub fn registry(app: &App) -> Registry {
     r.register(DIAGNOSTIC_PROBE, Probe);
     r.register(PRUNE, Prune);
     r.register(crate::subscriptions::AUTO_ACTIVATE, AutoActivate(app.clone()));
+    r.register(crate::invoicing::BILL_ACCOUNT, BillAccount(app.clone()));
     r.every(PRUNE, SignedDuration::from_hours(24));
     r
 }
@@ -29,6 +30,19 @@ struct Prune;
 /// Holds a copy of the application made before its registry was built: it reaches the
 /// database, offers and templates, never the registry, so no reference cycle forms.
 struct AutoActivate(App);
+
+/// Bills an account's due periods and schedules its next run (same copy of the application).
+struct BillAccount(App);
+
+impl Handler for BillAccount {
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let account: kernel::AccountId = serde_json::from_value(ctx.job.payload["account_id"].clone())?;
+            self.0.run_billing_job(account, ctx.now).await?;
+            Ok(())
+        })
+    }
+}
 
 impl Handler for AutoActivate {
     fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, anyhow::Result<()>> {

@@ -11,6 +11,7 @@ pub mod emails;
 pub mod error;
 pub mod grants;
 pub mod handlers;
+pub mod invoicing;
 pub mod keys;
 pub mod kyc;
 pub mod offers;
@@ -37,6 +38,32 @@ pub struct AppConfig {
     pub reset_ttl: SignedDuration,
     pub invitation_ttl: SignedDuration,
     pub login: LoginPolicy,
+    /// The operator as seller: what every invoice prints at its top.
+    pub seller: Seller,
+}
+
+/// The operator's legal identity on invoices (CGI annexe II art. 242 nonies A).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct Seller {
+    pub legal_name: String,
+    pub address: String,
+    pub siren: String,
+    pub vat_number: String,
+    /// Legal form and capital, RCS: printed in the invoice footer.
+    pub legal_notice: String,
+}
+
+impl Default for Seller {
+    fn default() -> Self {
+        Seller {
+            legal_name: "Comptoir Démo SAS".into(),
+            address: "10 rue de la Paix\n75002 Paris\nFrance".into(),
+            siren: "123456782".into(),
+            vat_number: "FR11123456782".into(),
+            legal_notice: "SAS au capital de 10 000 € — RCS Paris 123 456 782".into(),
+        }
+    }
 }
 
 impl Default for AppConfig {
@@ -48,6 +75,7 @@ impl Default for AppConfig {
             reset_ttl: SignedDuration::from_hours(1),
             invitation_ttl: SignedDuration::from_hours(24 * 7),
             login: LoginPolicy::default(),
+            seller: Seller::default(),
         }
     }
 }

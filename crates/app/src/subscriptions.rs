@@ -242,6 +242,7 @@ impl App {
         .await?;
         if immediate {
             self.confirm_activation(&mut tx, &subscription, &offer, now).await?;
+            self.schedule_billing(&mut tx, account, now, now).await?;
         } else if let Some(on) = offer
             .automatic_activation_on(today)
             .map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?
@@ -313,6 +314,7 @@ impl App {
         )
         .await?;
         self.confirm_activation(&mut tx, &s, &offer, now).await?;
+        self.schedule_billing(&mut tx, account, now, now).await?;
         tx.commit().await?;
         self.view(s, today).await
     }

@@ -13,6 +13,7 @@
 //! Nothing here performs IO or reads the clock: every rule takes its dates as arguments.
 
 pub mod delay;
+pub mod invoice;
 pub mod lifecycle;
 pub mod money;
 pub mod offer;

@@ -99,3 +99,7 @@ typed_id!(
     /// An account's subscription to an offer.
     SubscriptionId
 );
+typed_id!(
+    /// An invoice or a credit note.
+    InvoiceId
+);

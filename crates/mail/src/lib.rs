@@ -39,6 +39,11 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         include_str!("../templates/account_ended.en.txt"),
     ),
     (
+        "invoice_issued",
+        include_str!("../templates/invoice_issued.fr.txt"),
+        include_str!("../templates/invoice_issued.en.txt"),
+    ),
+    (
         "subscription_activated",
         include_str!("../templates/subscription_activated.fr.txt"),
         include_str!("../templates/subscription_activated.en.txt"),

@@ -16,6 +16,7 @@ pub mod files;
 pub mod grants;
 pub mod idempotency;
 pub mod invitations;
+pub mod invoices;
 pub mod jobs;
 pub mod keys;
 pub mod kyc;

@@ -1,0 +1,176 @@
+//! Invoice lines and totals: what one billing date of an account's group costs.
+//!
+//! One invoice per billing point lists every subscription of the group with its own lines
+//! (INES-ONE-INVOICE). Lines billed in advance cover the period starting on the billing date;
+//! a short first period is pro-rated by days (CLX-PRORATA); the set-up fee comes once, with the
+//! first period of each subscription (INES-SETUP-50). Amounts are cents, each line rounded half
+//! up once; VAT is computed per rate on the sum of that rate's lines.
+
+use crate::money::{Cents, Rate, UnitPrice};
+use crate::offer::{FeeTrigger, LineKind, LookupError, Offer, Selection, Timing};
+use crate::periods::{BilledPeriod, Period};
+use std::collections::BTreeMap;
+
+/// One line of an invoice.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct InvoiceLine {
+    /// What kind of charge: `subscription`, `units`, `options`, `fee`.
+    pub kind: String,
+    /// People's description: offer, plan or option, and the period.
+    pub description: String,
+    pub quantity: u64,
+    pub unit_price: UnitPrice,
+    pub vat_rate: Rate,
+    /// `quantity × unit_price`, pro-rated for a short period, rounded half up.
+    pub amount: Cents,
+    /// The service period the line covers (end excluded), if it covers one.
+    pub period: Option<Period>,
+}
+
+/// The totals of a set of lines.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Totals {
+    pub excl_vat: Cents,
+    /// VAT per rate: the base and the tax.
+    pub vat: BTreeMap<u32, (Cents, Cents)>,
+    pub vat_total: Cents,
+    pub incl_vat: Cents,
+}
+
+/// Totals: excluding VAT, VAT per rate (computed on each rate's base), including VAT.
+pub fn totals(lines: &[InvoiceLine]) -> Totals {
+    let mut by_rate: BTreeMap<u32, Cents> = BTreeMap::new();
+    for line in lines {
+        *by_rate.entry(line.vat_rate.basis_points()).or_insert(Cents(0)) += line.amount;
+    }
+    let vat: BTreeMap<u32, (Cents, Cents)> = by_rate
+        .into_iter()
+        .map(|(bp, base)| (bp, (base, Rate::from_basis_points(bp).of(base))))
+        .collect();
+    let excl_vat: Cents = lines.iter().map(|l| l.amount).sum();
+    let vat_total: Cents = vat.values().map(|(_, tax)| *tax).sum();
+    Totals {
+        excl_vat,
+        vat,
+        vat_total,
+        incl_vat: excl_vat + vat_total,
+    }
+}
+
+/// The lines billed in advance for one period of one subscription. `first` adds the one-off
+/// fees charged at subscription or activation.
+pub fn period_lines(
+    offer: &Offer,
+    selection: &Selection,
+    period: &BilledPeriod,
+    first: bool,
+) -> Result<Vec<InvoiceLine>, LookupError> {
+    let mut lines = Vec::new();
+    let partial = period.is_partial();
+    for charge in offer.recurring_charges(selection)? {
+        if charge.timing != Timing::InAdvance {
+            continue;
+        }
+        let amount = period.charge(charge.amount);
+        let kind = match charge.kind {
+            LineKind::Subscription => "subscription",
+            LineKind::Units => "units",
+            LineKind::Options => "options",
+            LineKind::Consumption => "consumption",
+            _ => "other",
+        };
+        let mut description = format!("{} — {}", offer.name, charge.label);
+        if partial {
+            description.push_str(&format!(
+                " (pro rata {}/{} days)",
+                period.dates.days(),
+                period.nominal.days()
+            ));
+        }
+        lines.push(InvoiceLine {
+            kind: kind.to_string(),
+            description,
+            quantity: charge.quantity,
+            unit_price: charge.unit_price,
+            vat_rate: offer.vat_rate,
+            amount,
+            period: Some(period.dates),
+        });
+    }
+    if first {
+        for fee in &offer.fees {
+            if matches!(fee.charged, FeeTrigger::AtSubscription | FeeTrigger::AtActivation) {
+                lines.push(InvoiceLine {
+                    kind: "fee".to_string(),
+                    description: format!("{} — {}", offer.name, fee.name),
+                    quantity: 1,
+                    unit_price: UnitPrice::from_cents(fee.amount),
+                    vat_rate: offer.vat_rate,
+                    amount: fee.amount,
+                    period: None,
+                });
+            }
+        }
+    }
+    Ok(lines)
+}
+
+#[cfg(test)]
+// Amounts in cents read as euros_cents: 105_60 is 105.60 €.
+#[allow(clippy::inconsistent_digit_grouping)]
+mod tests {
+    use super::*;
+    use crate::BillingPeriod;
+    use jiff::civil::date;
+
+    fn offer(name: &str) -> Offer {
+        let path = format!("{}/../../offers/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).expect("preset");
+        Offer::parse(&path, &text).expect("valid preset")
+    }
+
+    // clause: CLX-PRORATA, CLX-FEES
+    #[test]
+    fn claralex_first_month_is_pro_rata_and_installation_comes_once() {
+        let claralex = offer("claralex");
+        let mut selection = Selection::new("standard", BillingPeriod::Monthly);
+        selection.units.insert("licences".into(), 2);
+        let schedule = claralex.schedule(date(2026, 3, 17), BillingPeriod::Monthly);
+        let first = schedule.billed_period(0).expect("first");
+        assert_eq!(
+            (first.dates.start, first.dates.end),
+            (date(2026, 3, 17), date(2026, 4, 1))
+        );
+        let lines = period_lines(&claralex, &selection, &first, true).expect("lines");
+        // Hosting 10 € and two licences at 39 €, each for 15 days of 31, then installation.
+        let hosting = lines.iter().find(|l| l.kind == "subscription").expect("hosting");
+        assert_eq!(hosting.amount, Cents(10_00).prorate(15, 31));
+        assert!(hosting.description.contains("15/31"));
+        assert!(lines.iter().any(|l| l.kind == "fee" && l.amount == Cents(99_00)));
+        let second = schedule.billed_period(1).expect("second");
+        let full = period_lines(&claralex, &selection, &second, false).expect("lines");
+        assert!(full.iter().all(|l| l.kind != "fee"), "installation only once");
+        let t = totals(&full);
+        assert_eq!(t.excl_vat, Cents(10_00 + 2 * 39_00));
+        assert_eq!(t.vat_total, Cents(17_60));
+        assert_eq!(t.incl_vat, Cents(105_60));
+    }
+
+    // clause: INES-SETUP-50, INES-ONE-INVOICE
+    #[test]
+    fn ines_bills_its_set_up_fee_with_the_first_quarter() {
+        let ines = offer("ines");
+        let mut selection = Selection::new("standard", BillingPeriod::Quarterly);
+        selection.units.insert("users".into(), 3);
+        let schedule = ines.schedule(date(2026, 4, 15), BillingPeriod::Quarterly);
+        let first = schedule.billed_period(0).expect("first");
+        let lines = period_lines(&ines, &selection, &first, true).expect("lines");
+        let t = totals(&lines);
+        // 135 € a quarter for the first user, 2 × 135 € more, 50 € set-up.
+        assert_eq!(t.excl_vat, Cents(3 * 135_00 + 50_00));
+        assert_eq!(
+            t.vat.get(&2000).map(|(base, tax)| (base.0, tax.0)),
+            Some((455_00, 91_00))
+        );
+    }
+}

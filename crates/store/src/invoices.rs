@@ -1,0 +1,250 @@
+//! Invoices, their lines, the per-series counters that number them, and the record of which
+//! subscription periods are billed.
+
+use crate::{Result, get_i64, get_id, get_opt_id, get_opt_str, get_opt_ts, get_str, get_ts, us, us_opt};
+use jiff::Timestamp;
+use kernel::{AccountId, InvoiceId, SubscriptionId};
+use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+
+/// An invoice as stored. Parties and mentions are JSON snapshots taken when it was made: an
+/// invoice keeps saying what it said, whatever later changes to the account.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredInvoice {
+    pub id: InvoiceId,
+    pub account_id: AccountId,
+    /// `invoice` or `credit_note`.
+    pub kind: String,
+    /// `draft` or `issued`.
+    pub status: String,
+    pub series: String,
+    pub number: Option<i64>,
+    pub issued_on: Option<String>,
+    pub due_on: Option<String>,
+    pub billing_date: String,
+    pub seller: serde_json::Value,
+    pub buyer: serde_json::Value,
+    pub mentions: serde_json::Value,
+    pub total_excl: i64,
+    pub total_vat: i64,
+    pub total_incl: i64,
+    /// `[{rate_bp, base, tax}]`.
+    pub vat_breakdown: serde_json::Value,
+    pub created_at: Timestamp,
+    pub finalized_at: Option<Timestamp>,
+}
+
+impl StoredInvoice {
+    /// The number as printed: series and six digits (`F-2026-000042`); drafts have none.
+    pub fn display_number(&self) -> Option<String> {
+        self.number.map(|n| format!("{}-{n:06}", self.series))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StoredLine {
+    pub position: i64,
+    pub subscription_id: Option<SubscriptionId>,
+    pub kind: String,
+    pub description: String,
+    pub quantity: i64,
+    pub unit_price_micros: i64,
+    pub vat_rate_bp: i64,
+    pub amount: i64,
+    pub period_start: Option<String>,
+    pub period_end: Option<String>,
+}
+
+const COLUMNS: &str = "id, account_id, kind, status, series, number, issued_on, due_on, billing_date, seller, buyer, \
+     mentions, total_excl, total_vat, total_incl, vat_breakdown, created_at, finalized_at";
+
+fn json(row: &AnyRow, col: &str) -> Result<serde_json::Value> {
+    let text = get_str(row, col)?;
+    serde_json::from_str(&text).map_err(|_| crate::corrupt(col, &text))
+}
+
+fn from_row(row: &AnyRow) -> Result<StoredInvoice> {
+    Ok(StoredInvoice {
+        id: get_id(row, "id")?,
+        account_id: get_id(row, "account_id")?,
+        kind: get_str(row, "kind")?,
+        status: get_str(row, "status")?,
+        series: get_str(row, "series")?,
+        number: sqlx::Row::try_get::<Option<i64>, _>(row, "number")?,
+        issued_on: get_opt_str(row, "issued_on")?,
+        due_on: get_opt_str(row, "due_on")?,
+        billing_date: get_str(row, "billing_date")?,
+        seller: json(row, "seller")?,
+        buyer: json(row, "buyer")?,
+        mentions: json(row, "mentions")?,
+        total_excl: get_i64(row, "total_excl")?,
+        total_vat: get_i64(row, "total_vat")?,
+        total_incl: get_i64(row, "total_incl")?,
+        vat_breakdown: json(row, "vat_breakdown")?,
+        created_at: get_ts(row, "created_at")?,
+        finalized_at: get_opt_ts(row, "finalized_at")?,
+    })
+}
+
+/// Takes the next number of a series. Runs in the caller's transaction: the counter row stays
+/// locked until it commits, so two runs never take the same number, and a rolled-back run
+/// gives its number back — no gap, no duplicate.
+pub async fn next_number(conn: &mut AnyConnection, series: &str) -> Result<i64> {
+    sqlx::query("INSERT INTO invoice_counters (series, next_number) VALUES ($1, 1) ON CONFLICT (series) DO NOTHING")
+        .bind(series)
+        .execute(&mut *conn)
+        .await?;
+    let n: i64 = sqlx::query_scalar(
+        "UPDATE invoice_counters SET next_number = next_number + 1 WHERE series = $1 RETURNING next_number - 1",
+    )
+    .bind(series)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n)
+}
+
+pub async fn insert(conn: &mut AnyConnection, i: &StoredInvoice, lines: &[StoredLine]) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO invoices (id, account_id, kind, status, series, number, issued_on, due_on, billing_date, seller, buyer, \
+         mentions, total_excl, total_vat, total_incl, vat_breakdown, created_at, finalized_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+    )
+    .bind(i.id.to_string())
+    .bind(i.account_id.to_string())
+    .bind(&i.kind)
+    .bind(&i.status)
+    .bind(&i.series)
+    .bind(i.number)
+    .bind(i.issued_on.as_deref())
+    .bind(i.due_on.as_deref())
+    .bind(&i.billing_date)
+    .bind(i.seller.to_string())
+    .bind(i.buyer.to_string())
+    .bind(i.mentions.to_string())
+    .bind(i.total_excl)
+    .bind(i.total_vat)
+    .bind(i.total_incl)
+    .bind(i.vat_breakdown.to_string())
+    .bind(us(i.created_at))
+    .bind(us_opt(i.finalized_at))
+    .execute(&mut *conn)
+    .await?;
+    for l in lines {
+        sqlx::query(
+            "INSERT INTO invoice_lines (id, invoice_id, account_id, subscription_id, position, kind, description, quantity, \
+             unit_price_micros, vat_rate_bp, amount, period_start, period_end) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+        )
+        .bind(kernel::JobId::new().to_string())
+        .bind(i.id.to_string())
+        .bind(i.account_id.to_string())
+        .bind(l.subscription_id.map(|s| s.to_string()))
+        .bind(l.position)
+        .bind(&l.kind)
+        .bind(&l.description)
+        .bind(l.quantity)
+        .bind(l.unit_price_micros)
+        .bind(l.vat_rate_bp)
+        .bind(l.amount)
+        .bind(l.period_start.as_deref())
+        .bind(l.period_end.as_deref())
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Records that a subscription's period is billed by `invoice`; false when it already was.
+pub async fn mark_billed(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    subscription: SubscriptionId,
+    period_start: &str,
+    invoice: InvoiceId,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO billed_periods (subscription_id, period_start, account_id, invoice_id) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (subscription_id, period_start) DO NOTHING",
+    )
+    .bind(subscription.to_string())
+    .bind(period_start)
+    .bind(account.to_string())
+    .bind(invoice.to_string())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+pub async fn is_billed(conn: &mut AnyConnection, subscription: SubscriptionId, period_start: &str) -> Result<bool> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM billed_periods WHERE subscription_id = $1 AND period_start = $2")
+            .bind(subscription.to_string())
+            .bind(period_start)
+            .fetch_one(conn)
+            .await?;
+    Ok(n > 0)
+}
+
+/// An account's invoices, newest first.
+pub async fn list_for_account(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<StoredInvoice>> {
+    let sql = format!("SELECT {COLUMNS} FROM invoices WHERE account_id = $1 ORDER BY billing_date DESC, number DESC");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account.to_string())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Every invoice (operator), newest first.
+pub async fn list_all(conn: &mut AnyConnection, limit: i64, offset: i64) -> Result<Vec<StoredInvoice>> {
+    let sql = format!("SELECT {COLUMNS} FROM invoices ORDER BY created_at DESC LIMIT $1 OFFSET $2");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// An invoice of `account` with its lines; `None` when it is another account's.
+pub async fn get(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    id: InvoiceId,
+) -> Result<Option<(StoredInvoice, Vec<StoredLine>)>> {
+    let sql = format!("SELECT {COLUMNS} FROM invoices WHERE id = $1 AND account_id = $2");
+    let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id.to_string())
+        .bind(account.to_string())
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let invoice = from_row(&row)?;
+    let rows = sqlx::query(
+        "SELECT position, subscription_id, kind, description, quantity, unit_price_micros, vat_rate_bp, amount, \
+         period_start, period_end FROM invoice_lines WHERE invoice_id = $1 ORDER BY position",
+    )
+    .bind(id.to_string())
+    .fetch_all(&mut *conn)
+    .await?;
+    let lines = rows
+        .iter()
+        .map(|r| {
+            Ok(StoredLine {
+                position: get_i64(r, "position")?,
+                subscription_id: get_opt_id(r, "subscription_id")?,
+                kind: get_str(r, "kind")?,
+                description: get_str(r, "description")?,
+                quantity: get_i64(r, "quantity")?,
+                unit_price_micros: get_i64(r, "unit_price_micros")?,
+                vat_rate_bp: get_i64(r, "vat_rate_bp")?,
+                amount: get_i64(r, "amount")?,
+                period_start: get_opt_str(r, "period_start")?,
+                period_end: get_opt_str(r, "period_end")?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Some((invoice, lines)))
+}
