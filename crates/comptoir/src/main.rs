@@ -86,6 +86,13 @@ enum Command {
         #[command(subcommand)]
         action: AuditAction,
     },
+    /// Billing runs: bill every due period of every subscription.
+    Billing {
+        #[arg(long)]
+        data_dir: Option<PathBuf>,
+        #[command(subcommand)]
+        action: BillingAction,
+    },
     /// Check, list and import offer files (the terms the operator sells under).
     Offers {
         #[arg(long)]
@@ -157,6 +164,17 @@ enum UserAction {
         email: String,
         #[arg(long, default_value = "cli")]
         name: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum BillingAction {
+    /// Catch up: invoice every period due until DATE (each account no later than its own
+    /// today, which for a sandbox account is its test clock's).
+    Run {
+        /// Last billing date to include (YYYY-MM-DD); today when absent.
+        #[arg(long)]
+        until: Option<String>,
     },
 }
 
@@ -391,6 +409,37 @@ async fn main() -> anyhow::Result<()> {
                     }
                 }
             }
+            app.db.close().await;
+        }
+        Command::Billing {
+            data_dir,
+            action: BillingAction::Run { until },
+        } => {
+            let until = until
+                .map(|u| u.parse::<jiff::civil::Date>())
+                .transpose()
+                .context("--until must be a date (YYYY-MM-DD)")?;
+            let settings = with_data_dir(base, data_dir);
+            let app = open(&settings).await?;
+            let started = std::time::Instant::now();
+            let report = app
+                .billing_run(until, |done, total| {
+                    let width = 30;
+                    let filled = if total == 0 { width } else { done * width / total };
+                    eprint!(
+                        "\r  billing [{}{}] {done}/{total} accounts",
+                        "#".repeat(filled),
+                        " ".repeat(width - filled)
+                    );
+                })
+                .await?;
+            eprintln!();
+            println!(
+                "{} invoices for {} accounts in {:.1} s",
+                report.invoices,
+                report.accounts,
+                started.elapsed().as_secs_f64()
+            );
             app.db.close().await;
         }
         Command::Demo { data_dir } => {

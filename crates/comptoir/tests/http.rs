@@ -1005,5 +1005,36 @@ async fn subscriptions_over_the_api_and_isolated_between_accounts() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::FORBIDDEN);
+
+        // Invoices: the first account's, readable by it as JSON and PDF, 404 for the other.
+        s.app.billing_run(None, |_, _| {}).await.expect("billing run");
+        let invoices = json_of(c.get(format!("{}/api/v1/invoices", s.base)).bearer_auth(&a_key)).await;
+        let invoice = invoices[0]["id"].as_str().expect("an invoice").to_string();
+        let one = json_of(
+            c.get(format!("{}/api/v1/invoices/{invoice}", s.base))
+                .bearer_auth(&a_key),
+        )
+        .await;
+        assert_eq!(one["total_excl"], 1990);
+        assert_eq!(one["lines"].as_array().map(Vec::len), Some(1));
+        let pdf = c
+            .get(format!("{}/api/v1/invoices/{invoice}/pdf", s.base))
+            .bearer_auth(&a_key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pdf.headers()["content-type"], "application/pdf");
+        for path in [
+            format!("/api/v1/invoices/{invoice}"),
+            format!("/api/v1/invoices/{invoice}/pdf"),
+        ] {
+            let r = c
+                .get(format!("{}{path}", s.base))
+                .bearer_auth(&b.key)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{path}");
+        }
     }
 }

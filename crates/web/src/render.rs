@@ -38,6 +38,9 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("op_offers.html", include_str!("../templates/op_offers.html")),
     ("op_offer.html", include_str!("../templates/op_offer.html")),
     ("subscriptions.html", include_str!("../templates/subscriptions.html")),
+    ("invoices.html", include_str!("../templates/invoices.html")),
+    ("invoice.html", include_str!("../templates/invoice.html")),
+    ("op_invoices.html", include_str!("../templates/op_invoices.html")),
     (
         "op_subscriptions.html",
         include_str!("../templates/op_subscriptions.html"),

@@ -201,7 +201,7 @@ async fn public_pages_render() {
 
 #[tokio::test]
 async fn admin_pages_render() {
-    in_every_setup(async |mut b, _| {
+    in_every_setup(async |mut b, app| {
         login(&mut b, "admin@boulangerie-exemple.test", "admin-demo-2026").await;
         for path in [
             "/dashboard",
@@ -269,6 +269,30 @@ async fn admin_pages_render() {
         let r = b.get(&location.expect("location")).await;
         assert_page("/settings/subscriptions after cancel", &r);
         assert!(r.1.contains("state-ended"));
+
+        // Invoices: an Oseox subscription bills at once; the invoice reads as a page and a PDF.
+        let (status, _, _) = b
+            .post(
+                "/settings/subscriptions",
+                &[("offer", "oseox"), ("plan", "s"), ("period", "monthly")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        app.billing_run(None, |_, _| {}).await.expect("billing run");
+        let r = b.get("/settings/invoices").await;
+        assert_page("/settings/invoices", &r);
+        let invoice =
+            r.1.split("href=\"/settings/invoices/")
+                .nth(1)
+                .and_then(|rest| rest.split('"').next())
+                .expect("an invoice link")
+                .to_string();
+        let r = b.get(&format!("/settings/invoices/{invoice}")).await;
+        assert_page("/settings/invoices/{id}", &r);
+        assert!(r.1.contains("F-20") && r.1.contains("id=\"invoice-total\""));
+        let (status, body, _) = b.get(&format!("/settings/invoices/{invoice}/pdf")).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.starts_with("%PDF-"));
 
         // The holder's documents (INES-KYC): errors next to the fields, then saved.
         let (_, body, _) = b.get("/dashboard").await;
@@ -356,6 +380,7 @@ async fn operator_pages_render() {
             "/operator/offers/ines",
             "/operator/subscriptions",
             "/operator/subscriptions?state=active",
+            "/operator/invoices",
         ] {
             let r = b.get(path).await;
             assert_page(path, &r);

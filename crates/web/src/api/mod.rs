@@ -4,6 +4,7 @@
 mod account;
 mod docs;
 mod idempotency;
+mod invoices;
 mod offers;
 mod operator;
 mod public;
@@ -106,6 +107,7 @@ fn api_routes() -> OpenApiRouter<WebState> {
         .merge(operator::routes())
         .merge(offers::routes())
         .merge(subscriptions::routes())
+        .merge(invoices::routes())
 }
 
 pub fn router(state: WebState) -> Router<WebState> {

@@ -2,6 +2,7 @@
 //! builds the context every template expects (language, user, CSRF token, current path).
 
 mod account;
+mod invoices;
 mod offers;
 mod operator;
 mod public;
@@ -28,6 +29,7 @@ pub fn router() -> Router<WebState> {
         .merge(operator::router())
         .merge(offers::router())
         .merge(subscriptions::router())
+        .merge(invoices::router())
 }
 
 async fn css() -> Response {
@@ -298,3 +300,5 @@ pub fn limit_message(lang: Lang, key: &str, limit: u64) -> String {
     let colon = if lang == Lang::Fr { "\u{a0}:" } else { ":" };
     format!("{} ({key}{colon} {limit})", crate::i18n::message(lang, "limit_reached"))
 }
+
+pub use invoices::pdf_response as invoice_pdf_response;
