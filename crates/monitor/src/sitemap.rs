@@ -1,1 +1,282 @@
-//! sitemap
+//! Sitemaps (sitemaps.org protocol): `<urlset>` and `<sitemapindex>` parsed with quick-xml,
+//! gzip detected by its magic bytes, the protocol's limits enforced (50,000 entries, 50 MB
+//! uncompressed). A plain-text sitemap (one URL per line) is accepted too.
+
+use std::collections::HashSet;
+use std::io::Read;
+
+use quick_xml::events::Event;
+use serde::{Deserialize, Serialize};
+use url::Url;
+
+use crate::site::Site;
+use crate::urls::parse_http_url;
+
+/// At most this many `<url>` or `<sitemap>` entries in one file.
+pub const MAX_SITEMAP_ENTRIES: usize = 50_000;
+/// At most this many bytes once decompressed (50 MB).
+pub const MAX_SITEMAP_BYTES: usize = 50 * 1000 * 1000;
+
+/// Which kind of file it was.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SitemapKind {
+    UrlSet,
+    Index,
+    Text,
+}
+
+/// One `<url>` or `<sitemap>` entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SitemapEntry {
+    /// `<loc>`, entities decoded, trimmed.
+    pub loc: String,
+    pub lastmod: Option<String>,
+}
+
+/// A parsed sitemap file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sitemap {
+    pub kind: SitemapKind,
+    /// Page URLs (`<urlset>` or text sitemap).
+    pub urls: Vec<SitemapEntry>,
+    /// Child sitemaps (`<sitemapindex>`), to fetch and parse in turn.
+    pub sitemaps: Vec<SitemapEntry>,
+}
+
+/// Why a sitemap was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SitemapError {
+    #[error("sitemap larger than 50 MB uncompressed")]
+    TooLarge,
+    #[error("sitemap with more than 50,000 entries")]
+    TooManyEntries,
+    #[error("invalid gzip data")]
+    Gzip,
+    #[error("invalid XML at byte {position}: {message}")]
+    Xml { position: u64, message: String },
+    #[error("not a sitemap (no urlset or sitemapindex element)")]
+    NotASitemap,
+}
+
+impl SitemapError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            SitemapError::TooLarge => "sitemap_too_large",
+            SitemapError::TooManyEntries => "sitemap_too_many_entries",
+            SitemapError::Gzip => "sitemap_gzip",
+            SitemapError::Xml { .. } => "sitemap_xml",
+            SitemapError::NotASitemap => "sitemap_not_a_sitemap",
+        }
+    }
+}
+
+/// Whether the bytes start with the gzip magic number (`1f 8b`), whatever the Content-Type says.
+pub fn is_gzip(body: &[u8]) -> bool {
+    body.starts_with(&[0x1f, 0x8b])
+}
+
+/// Decompresses gzip data with the 50 MB cap; other data is returned as is (checked too).
+pub fn decompress(body: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, SitemapError> {
+    if !is_gzip(body) {
+        if body.len() > MAX_SITEMAP_BYTES {
+            return Err(SitemapError::TooLarge);
+        }
+        return Ok(std::borrow::Cow::Borrowed(body));
+    }
+    let mut out = Vec::new();
+    flate2::read::MultiGzDecoder::new(body)
+        .take(MAX_SITEMAP_BYTES as u64 + 1)
+        .read_to_end(&mut out)
+        .map_err(|_| SitemapError::Gzip)?;
+    if out.len() > MAX_SITEMAP_BYTES {
+        return Err(SitemapError::TooLarge);
+    }
+    Ok(std::borrow::Cow::Owned(out))
+}
+
+#[derive(PartialEq, Eq, Clone, Copy)]
+enum Field {
+    None,
+    Loc,
+    Lastmod,
+}
+
+fn predefined(name: &str) -> Option<char> {
+    match name {
+        "amp" => Some('&'),
+        "lt" => Some('<'),
+        "gt" => Some('>'),
+        "quot" => Some('"'),
+        "apos" => Some('\''),
+        _ => None,
+    }
+}
+
+/// Parses a sitemap body as fetched (gzip or not).
+pub fn parse_sitemap(body: &[u8]) -> Result<Sitemap, SitemapError> {
+    let data = decompress(body)?;
+    let data: &[u8] = &data;
+    let data = data.strip_prefix(b"\xef\xbb\xbf").unwrap_or(data);
+    let first = data.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|&b| b != b'<') {
+        return parse_text(data);
+    }
+    let mut reader = quick_xml::Reader::from_reader(data);
+    let mut buf = Vec::new();
+    let mut kind: Option<SitemapKind> = None;
+    let mut entries: Vec<SitemapEntry> = Vec::new();
+    let mut in_entry = false;
+    let mut field = Field::None;
+    let mut loc = String::new();
+    let mut lastmod = String::new();
+    let xml_err = |reader: &quick_xml::Reader<&[u8]>, e: &dyn std::fmt::Display| SitemapError::Xml {
+        position: reader.buffer_position(),
+        message: e.to_string(),
+    };
+    loop {
+        let event = reader.read_event_into(&mut buf).map_err(|e| xml_err(&reader, &e))?;
+        match event {
+            Event::Start(e) => {
+                let name = e.local_name();
+                match name.as_ref() {
+                    "urlset" if kind.is_none() => kind = Some(SitemapKind::UrlSet),
+                    "sitemapindex" if kind.is_none() => kind = Some(SitemapKind::Index),
+                    "url" if kind == Some(SitemapKind::UrlSet) => in_entry = true,
+                    "sitemap" if kind == Some(SitemapKind::Index) => in_entry = true,
+                    "loc" if in_entry => {
+                        field = Field::Loc;
+                        loc.clear();
+                    }
+                    "lastmod" if in_entry => {
+                        field = Field::Lastmod;
+                        lastmod.clear();
+                    }
+                    _ => {}
+                }
+            }
+            Event::End(e) => {
+                let name = e.local_name();
+                match name.as_ref() {
+                    "loc" | "lastmod" => field = Field::None,
+                    "url" | "sitemap" if in_entry => {
+                        in_entry = false;
+                        let l = loc.trim();
+                        if !l.is_empty() {
+                            if entries.len() >= MAX_SITEMAP_ENTRIES {
+                                return Err(SitemapError::TooManyEntries);
+                            }
+                            let lm = lastmod.trim();
+                            entries.push(SitemapEntry {
+                                loc: l.to_string(),
+                                lastmod: (!lm.is_empty()).then(|| lm.to_string()),
+                            });
+                        }
+                        loc.clear();
+                        lastmod.clear();
+                    }
+                    _ => {}
+                }
+            }
+            Event::Text(t) => {
+                let s: &str = &t;
+                push_field(field, &mut loc, &mut lastmod, s);
+            }
+            Event::CData(t) => {
+                let s: &str = &t;
+                push_field(field, &mut loc, &mut lastmod, s);
+            }
+            Event::GeneralRef(r) => {
+                let c = if r.is_char_ref() {
+                    r.resolve_char_ref().ok().flatten()
+                } else {
+                    let n: &str = &r;
+                    predefined(n)
+                };
+                if let Some(c) = c {
+                    push_field(field, &mut loc, &mut lastmod, c.encode_utf8(&mut [0; 4]));
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    match kind {
+        Some(SitemapKind::Index) => Ok(Sitemap {
+            kind: SitemapKind::Index,
+            urls: Vec::new(),
+            sitemaps: entries,
+        }),
+        Some(k) => Ok(Sitemap {
+            kind: k,
+            urls: entries,
+            sitemaps: Vec::new(),
+        }),
+        None => Err(SitemapError::NotASitemap),
+    }
+}
+
+fn push_field(field: Field, loc: &mut String, lastmod: &mut String, s: &str) {
+    match field {
+        Field::Loc => loc.push_str(s),
+        Field::Lastmod => lastmod.push_str(s),
+        Field::None => {}
+    }
+}
+
+fn parse_text(data: &[u8]) -> Result<Sitemap, SitemapError> {
+    let text = String::from_utf8_lossy(data);
+    let mut urls = Vec::new();
+    for line in text.lines() {
+        let l = line.trim();
+        if l.is_empty() {
+            continue;
+        }
+        if urls.len() >= MAX_SITEMAP_ENTRIES {
+            return Err(SitemapError::TooManyEntries);
+        }
+        urls.push(SitemapEntry {
+            loc: l.to_string(),
+            lastmod: None,
+        });
+    }
+    if urls.iter().any(|u| parse_http_url(&u.loc).is_err()) {
+        return Err(SitemapError::NotASitemap);
+    }
+    Ok(Sitemap {
+        kind: SitemapKind::Text,
+        urls,
+        sitemaps: Vec::new(),
+    })
+}
+
+impl Sitemap {
+    /// The normalised page URLs, to answer "is this URL in the sitemap?".
+    pub fn url_set(&self) -> HashSet<String> {
+        self.urls
+            .iter()
+            .filter_map(|e| parse_http_url(&e.loc).ok())
+            .map(|u| u.to_string())
+            .collect()
+    }
+
+    /// The page URLs that belong to `site`, normalised and deduplicated, and how many entries
+    /// were skipped (outside the site or unparsable): what an import from the sitemap adds.
+    pub fn urls_for_site(&self, site: &Site) -> (Vec<Url>, usize) {
+        let mut seen = HashSet::new();
+        let mut out = Vec::new();
+        let mut skipped = 0;
+        for e in &self.urls {
+            match parse_http_url(&e.loc) {
+                Ok(u) if crate::site::belongs_to(site, &u) => {
+                    if seen.insert(u.to_string()) {
+                        out.push(u);
+                    }
+                }
+                _ => skipped += 1,
+            }
+        }
+        (out, skipped)
+    }
+}
