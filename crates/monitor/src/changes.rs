@@ -462,9 +462,9 @@ pub fn tls_warnings_crossed(
             .collect(),
         None => thresholds
             .into_iter()
-            .filter(|(at, _)| *at <= now)
+            .rev()
+            .find(|(at, _)| *at <= now)
             .map(|(_, w)| w)
-            .last()
             .into_iter()
             .collect(),
     }
@@ -549,13 +549,13 @@ impl ChangeEmail {
     /// A plain-text body naming every change (element, before, after, URL, time in UTC).
     pub fn text_body(&self) -> String {
         let (before, after, none, at) = match self.lang {
-            Lang::Fr => ("Avant", "Après", "(absent)", "le"),
-            Lang::En => ("Before", "After", "(none)", "at"),
+            Lang::Fr => ("Avant :", "Après :", "(absent)", "le"),
+            Lang::En => ("Before:", "After:", "(none)", "at"),
         };
         let mut out = String::new();
         for i in &self.items {
             out.push_str(&format!(
-                "{} — {} {} {}\n  {before} : {}\n  {after} : {}\n\n",
+                "{} — {} {} {}\n  {before} {}\n  {after} {}\n\n",
                 i.element_label,
                 i.url,
                 at,

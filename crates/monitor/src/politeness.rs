@@ -162,7 +162,7 @@ impl Cadence {
 
     /// From a duration; it must be whole minutes.
     pub fn from_duration(d: Duration) -> Result<Cadence, CadenceError> {
-        if d.as_secs() % 60 != 0 || d.subsec_nanos() != 0 {
+        if !d.as_secs().is_multiple_of(60) || d.subsec_nanos() != 0 {
             return Err(CadenceError);
         }
         Cadence::from_minutes(u32::try_from(d.as_secs() / 60).map_err(|_| CadenceError)?)

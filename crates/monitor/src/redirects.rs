@@ -111,7 +111,7 @@ impl RedirectChain {
         if self.visited.contains(next.as_str()) {
             return Err(RedirectError::Loop { url: next.to_string() });
         }
-        if self.redirects() >= self.max_redirects + 1 {
+        if self.redirects() > self.max_redirects {
             return Err(RedirectError::TooManyRedirects {
                 max: self.max_redirects,
             });

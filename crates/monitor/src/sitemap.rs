@@ -127,6 +127,10 @@ pub fn parse_sitemap(body: &[u8]) -> Result<Sitemap, SitemapError> {
     let mut kind: Option<SitemapKind> = None;
     let mut entries: Vec<SitemapEntry> = Vec::new();
     let mut in_entry = false;
+    // Element depth, to read only `<loc>` and `<lastmod>` that are direct children of the entry
+    // (`<image:loc>` inside `<url>` is not the page URL).
+    let mut depth: usize = 0;
+    let mut entry_depth: usize = 0;
     let mut field = Field::None;
     let mut loc = String::new();
     let mut lastmod = String::new();
@@ -138,17 +142,25 @@ pub fn parse_sitemap(body: &[u8]) -> Result<Sitemap, SitemapError> {
         let event = reader.read_event_into(&mut buf).map_err(|e| xml_err(&reader, &e))?;
         match event {
             Event::Start(e) => {
+                depth += 1;
                 let name = e.local_name();
+                let child = in_entry && depth == entry_depth + 1;
                 match name.as_ref() {
                     "urlset" if kind.is_none() => kind = Some(SitemapKind::UrlSet),
                     "sitemapindex" if kind.is_none() => kind = Some(SitemapKind::Index),
-                    "url" if kind == Some(SitemapKind::UrlSet) => in_entry = true,
-                    "sitemap" if kind == Some(SitemapKind::Index) => in_entry = true,
-                    "loc" if in_entry => {
+                    "url" if kind == Some(SitemapKind::UrlSet) && !in_entry => {
+                        in_entry = true;
+                        entry_depth = depth;
+                    }
+                    "sitemap" if kind == Some(SitemapKind::Index) && !in_entry => {
+                        in_entry = true;
+                        entry_depth = depth;
+                    }
+                    "loc" if child => {
                         field = Field::Loc;
                         loc.clear();
                     }
-                    "lastmod" if in_entry => {
+                    "lastmod" if child => {
                         field = Field::Lastmod;
                         lastmod.clear();
                     }
@@ -156,10 +168,12 @@ pub fn parse_sitemap(body: &[u8]) -> Result<Sitemap, SitemapError> {
                 }
             }
             Event::End(e) => {
+                let closing = depth;
+                depth = depth.saturating_sub(1);
                 let name = e.local_name();
                 match name.as_ref() {
                     "loc" | "lastmod" => field = Field::None,
-                    "url" | "sitemap" if in_entry => {
+                    "url" | "sitemap" if in_entry && closing == entry_depth => {
                         in_entry = false;
                         let l = loc.trim();
                         if !l.is_empty() {

@@ -1,1 +1,10 @@
-mod smoke {}
+//! Integration tests of the monitor domain crate, one module per part. Tests that prove a clause
+//! name it in a `// clause:` comment.
+
+mod changes;
+mod extract;
+mod politeness;
+mod redirects;
+mod robots;
+mod site;
+mod sitemap;
