@@ -12,6 +12,7 @@
 //! Entities are decoded after the HTML5 rules (text and attribute contexts differ), once per
 //! whole text node, so an entity split across two network chunks decodes right.
 
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
@@ -152,6 +153,7 @@ struct State {
     h1_open: Option<usize>,
     anchor_open: Option<usize>,
     raw: String,
+    scratch: String,
     hasher: Sha256,
     hashed_any: bool,
 }
@@ -178,14 +180,29 @@ impl State {
     }
 
     fn on_text(&mut self, chunk: &TextChunk<'_>) {
-        self.raw.push_str(chunk.as_str());
-        if !chunk.last_in_text_node() {
+        if !self.title_open && self.hidden_depth > 0 {
+            // Script, style and the like: neither decoded nor kept.
+            self.raw.clear();
             return;
         }
-        let raw = std::mem::take(&mut self.raw);
-        let text = match chunk.text_type() {
-            TextType::Data | TextType::RCData => htmlize::unescape(raw.as_str()).into_owned(),
-            _ => raw,
+        let s = chunk.as_str();
+        if !chunk.last_in_text_node() {
+            self.raw.push_str(s);
+            return;
+        }
+        let owned;
+        let raw: &str = if self.raw.is_empty() {
+            s
+        } else {
+            self.raw.push_str(s);
+            owned = std::mem::take(&mut self.raw);
+            &owned
+        };
+        let text: Cow<'_, str> = if matches!(chunk.text_type(), TextType::Data | TextType::RCData) && raw.contains('&')
+        {
+            htmlize::unescape(raw)
+        } else {
+            Cow::Borrowed(raw)
         };
         if self.title_open {
             if let Some(t) = self.out.title.as_mut() {
@@ -193,16 +210,19 @@ impl State {
             }
             return;
         }
-        if self.hidden_depth > 0 {
-            return;
-        }
+        let mut words = std::mem::take(&mut self.scratch);
+        words.clear();
         for w in text.split_whitespace() {
-            if self.hashed_any {
-                self.hasher.update(b" ");
+            if self.hashed_any || !words.is_empty() {
+                words.push(' ');
             }
-            self.hasher.update(w.as_bytes());
+            words.push_str(w);
+        }
+        if !words.is_empty() {
+            self.hasher.update(words.as_bytes());
             self.hashed_any = true;
         }
+        self.scratch = words;
         if let Some(i) = self.h1_open
             && let Some(h) = self.out.h1.get_mut(i)
         {
