@@ -70,6 +70,16 @@ impl Element {
         }
     }
 
+    /// Whether the element is read from the page body or its headers (as opposed to the status,
+    /// final URL, indexability and sitemap presence). Content elements of a non-2xx response are
+    /// not compared: an error page's title is not the page's title.
+    pub fn is_content(self) -> bool {
+        !matches!(
+            self,
+            Element::Status | Element::FinalUrl | Element::Indexable | Element::InSitemap
+        )
+    }
+
     /// The name a person reads in the email and on screens.
     pub fn label(self, lang: Lang) -> &'static str {
         match (self, lang) {
@@ -211,8 +221,15 @@ pub struct ChangeTracker {
 impl ChangeTracker {
     /// Records a check and returns the changes confirmed by it. The first check sets the baseline
     /// and reports nothing. A value that goes back to the confirmed one cancels its pending change.
+    /// When the status is not 2xx only the status, final URL, indexability and sitemap presence
+    /// are compared (see [`Element::is_content`]); the content keeps its confirmed values. Do not
+    /// call it for an unanswered check: that is the availability tracker's business.
     pub fn observe(&mut self, snapshot: &SeoSnapshot, confirmation: Confirmation) -> Vec<Change> {
-        let values = snapshot.values();
+        let success = snapshot.status.is_some_and(|s| (200..300).contains(&s));
+        let mut values = snapshot.values();
+        if !success && self.confirmed.is_some() {
+            values.retain(|e, _| !e.is_content());
+        }
         let Some(confirmed) = self.confirmed.as_mut() else {
             self.confirmed = Some(values);
             return Vec::new();

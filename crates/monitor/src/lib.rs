@@ -15,6 +15,8 @@
 //!   (OSX-TIMEOUT-10S).
 //! - [`changes`]: snapshots, diffs, confirmation, availability alerts, TLS expiry warnings and
 //!   the per-site change email (OSX-ALERT-EMAIL).
+//! - [`check`]: one HTTP check put together (snapshot and indexability), with the order in
+//!   which the app layer calls the rest.
 //! - [`politeness`]: per-host concurrency, `Retry-After`, cadences and spreading checks
 //!   (OSX-CADENCE).
 //!
@@ -34,6 +36,7 @@
 //! ```
 
 pub mod changes;
+pub mod check;
 pub mod extract;
 pub mod politeness;
 pub mod redirects;

@@ -283,3 +283,23 @@ fn one_email_per_site_names_element_before_after_url_and_time() {
     assert_eq!(en[0].subject(), "https://c.fr: 1 SEO change detected");
     assert!(en[0].text_body().contains("Before: x"));
 }
+
+#[test]
+fn an_error_page_changes_the_status_not_the_content() {
+    let mut t = ChangeTracker::default();
+    let c = Confirmation { checks: 1 };
+    t.observe(&snap("A"), c);
+    let error = SeoSnapshot {
+        status: Some(503),
+        title: Some("Service Unavailable".into()),
+        ..SeoSnapshot::default()
+    };
+    let changes = t.observe(&error, c);
+    let elements: Vec<Element> = changes.iter().map(|c| c.element).collect();
+    assert_eq!(elements, [Element::Status, Element::Indexable]);
+    assert_eq!(t.confirmed(Element::Title), Some("A"));
+    // Back to normal with the same content: only the status and indexability come back.
+    let changes = t.observe(&snap("A"), c);
+    assert_eq!(changes.len(), 2);
+    assert_eq!(changes[0].after.as_deref(), Some("200"));
+}

@@ -2,6 +2,7 @@
 //! name it in a `// clause:` comment.
 
 mod changes;
+mod check;
 mod extract;
 mod politeness;
 mod redirects;
