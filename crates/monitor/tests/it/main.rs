@@ -5,6 +5,7 @@ mod changes;
 mod check;
 mod extract;
 mod politeness;
+mod properties;
 mod redirects;
 mod robots;
 mod site;
