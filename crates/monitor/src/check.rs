@@ -105,3 +105,35 @@ pub fn evaluate(input: HttpCheckInput<'_>) -> HttpCheckResult {
         x_robots,
     }
 }
+
+/// When a check counts as "up" for availability (PING tool, and HTTP checks' availability).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpRule {
+    /// Lowest final status accepted (default 200).
+    pub min_status: u16,
+    /// Highest final status accepted (default 399: a redirect answered is up).
+    pub max_status: u16,
+}
+
+impl Default for UpRule {
+    fn default() -> Self {
+        UpRule {
+            min_status: 200,
+            max_status: 399,
+        }
+    }
+}
+
+/// Whether an HTTP PING is up: answered within the deadline (the outcome already says so, see
+/// [`FetchOutcome::of`]) with an accepted status. A broken redirect chain is down.
+pub fn http_is_up(outcome: &FetchOutcome, rule: &UpRule) -> bool {
+    match outcome {
+        FetchOutcome::Answered { status, .. } => (rule.min_status..=rule.max_status).contains(status),
+        FetchOutcome::Unanswered { .. } | FetchOutcome::RedirectError { .. } => false,
+    }
+}
+
+/// Whether a TCP PING is up: the connection opened within the deadline (OSX-TIMEOUT-10S).
+pub fn tcp_is_up(connected: bool, elapsed: std::time::Duration, deadline: crate::redirects::Deadline) -> bool {
+    connected && !deadline.is_exceeded([elapsed])
+}

@@ -110,3 +110,30 @@ fn unanswered_and_broken_chains_give_no_snapshot() {
         assert!(r.snapshot.is_none());
     }
 }
+
+#[test]
+fn ping_up_rules() {
+    use monitor::check::{UpRule, http_is_up, tcp_is_up};
+    use monitor::redirects::Deadline;
+    let url = Url::parse("https://www.example.fr/").expect("url");
+    let rule = UpRule::default();
+    assert!(http_is_up(&answered(&url, 200), &rule));
+    assert!(http_is_up(&answered(&url, 301), &rule));
+    assert!(!http_is_up(&answered(&url, 404), &rule));
+    assert!(!http_is_up(&answered(&url, 503), &rule));
+    let strict = UpRule {
+        min_status: 200,
+        max_status: 299,
+    };
+    assert!(!http_is_up(&answered(&url, 301), &strict));
+    assert!(!http_is_up(
+        &FetchOutcome::Unanswered {
+            elapsed: Duration::from_secs(10)
+        },
+        &rule
+    ));
+    // clause: OSX-TIMEOUT-10S
+    assert!(tcp_is_up(true, Duration::from_millis(30), Deadline::default()));
+    assert!(!tcp_is_up(true, Duration::from_millis(10_001), Deadline::default()));
+    assert!(!tcp_is_up(false, Duration::from_millis(30), Deadline::default()));
+}
