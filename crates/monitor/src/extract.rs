@@ -35,6 +35,39 @@ pub struct ExtractOptions {
     pub robots_meta_names: Vec<String>,
     /// LINK tool: the client's URL to look for among the page's links.
     pub link_target: Option<Url>,
+    /// LINK tool: how a link is compared with the target (after normalisation of both).
+    pub link_match: LinkMatch,
+}
+
+/// How the LINK tool compares a link with the client's URL; both are normalised first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LinkMatch {
+    /// The same URL (scheme, host, port, path, query).
+    #[default]
+    Exact,
+    /// The same URL whatever the scheme and a leading `www.` (`http://client.fr/a` counts for
+    /// `https://www.client.fr/a`).
+    IgnoreSchemeAndWww,
+    /// Any page of the target's host, whatever the scheme and a leading `www.`.
+    AnyPageOfHost,
+}
+
+impl LinkMatch {
+    /// The comparison key of a normalised URL.
+    pub fn key(self, url: &Url) -> String {
+        let host = url.host_str().unwrap_or("");
+        let loose_host = host.strip_prefix("www.").unwrap_or(host);
+        let port = url.port().map(|p| format!(":{p}")).unwrap_or_default();
+        match self {
+            LinkMatch::Exact => url.as_str().to_string(),
+            LinkMatch::IgnoreSchemeAndWww => {
+                let query = url.query().map(|q| format!("?{q}")).unwrap_or_default();
+                format!("{loose_host}{port}{}{query}", url.path())
+            }
+            LinkMatch::AnyPageOfHost => format!("{loose_host}{port}"),
+        }
+    }
 }
 
 /// The default body cap: 5 MiB.
@@ -46,6 +79,7 @@ impl Default for ExtractOptions {
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
             robots_meta_names: vec!["robots".to_string(), "googlebot".to_string()],
             link_target: None,
+            link_match: LinkMatch::Exact,
         }
     }
 }
@@ -144,6 +178,7 @@ struct State {
     base: Option<Url>,
     page: Option<Url>,
     target: Option<String>,
+    link_match: LinkMatch,
     robots_names: Vec<String>,
     out: PageElements,
     robots: Vec<String>,
@@ -299,7 +334,7 @@ impl State {
         let Some(url) = base.and_then(|b| resolve_http_url(b, &decode_attr(&href))) else {
             return false;
         };
-        if url.as_str() != target {
+        if self.link_match.key(&url) != target {
             return false;
         }
         let rel_raw = el.get_attribute("rel").map(|r| decode_attr(&r));
@@ -453,7 +488,11 @@ impl HtmlExtractor {
     pub fn new(content_type: Option<&str>, page_url: &Url, options: &ExtractOptions) -> HtmlExtractor {
         let state = State {
             page: Some(page_url.clone()),
-            target: options.link_target.clone().map(|t| normalize(t).to_string()),
+            target: options
+                .link_target
+                .clone()
+                .map(|t| options.link_match.key(&normalize(t))),
+            link_match: options.link_match,
             robots_names: options
                 .robots_meta_names
                 .iter()

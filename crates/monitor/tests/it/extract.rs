@@ -361,3 +361,25 @@ fn link_tool_tells_missing_from_blocked() {
     });
     assert_eq!(check.state, BacklinkState::Present { follow: false });
 }
+
+// clause: OSX-LINK
+#[test]
+fn link_match_modes() {
+    use monitor::extract::LinkMatch;
+    let body = r#"<a href="http://client.fr/offre">a</a><a href="https://www.client.fr/autre">b</a><a href="https://www.client.fr/offre">c</a>"#;
+    let url = Url::parse("https://blog.third.org/").expect("url");
+    let count = |mode| {
+        let opts = ExtractOptions {
+            link_target: Url::parse("https://www.client.fr/offre").ok(),
+            link_match: mode,
+            ..ExtractOptions::default()
+        };
+        extract_html(body.as_bytes(), None, &url, &opts)
+            .expect("extract")
+            .links
+            .len()
+    };
+    assert_eq!(count(LinkMatch::Exact), 1);
+    assert_eq!(count(LinkMatch::IgnoreSchemeAndWww), 2);
+    assert_eq!(count(LinkMatch::AnyPageOfHost), 3);
+}
