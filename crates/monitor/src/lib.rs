@@ -17,6 +17,8 @@
 //!   the per-site change email (OSX-ALERT-EMAIL).
 //! - [`check`]: one HTTP check put together (snapshot and indexability), with the order in
 //!   which the app layer calls the rest.
+//! - [`export`]: the end of the data at the end of a subscription and the CSV/JSON export
+//!   (OSX-NO-ARCHIVE).
 //! - [`politeness`]: per-host concurrency, `Retry-After`, cadences and spreading checks
 //!   (OSX-CADENCE).
 //!
@@ -37,6 +39,7 @@
 
 pub mod changes;
 pub mod check;
+pub mod export;
 pub mod extract;
 pub mod politeness;
 pub mod redirects;

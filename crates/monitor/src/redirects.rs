@@ -4,7 +4,6 @@
 //! `Location` against the hop's URL, detects loops and enforces a hop limit. The deadline covers
 //! the whole chain: past 10 seconds in total the URL is "unanswered".
 
-use std::collections::HashSet;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
@@ -70,8 +69,6 @@ impl RedirectError {
 pub struct RedirectChain {
     hops: Vec<Hop>,
     max_redirects: usize,
-    #[serde(skip)]
-    visited: HashSet<String>,
 }
 
 impl RedirectChain {
@@ -79,7 +76,6 @@ impl RedirectChain {
         RedirectChain {
             hops: Vec::new(),
             max_redirects,
-            visited: HashSet::new(),
         }
     }
 
@@ -92,7 +88,6 @@ impl RedirectChain {
         location: Option<&str>,
         elapsed: Duration,
     ) -> Result<Next, RedirectError> {
-        self.visited.insert(url.as_str().to_string());
         let resolved = if is_redirect(status) {
             location.and_then(|l| resolve_http_url(url, l))
         } else {
@@ -108,7 +103,7 @@ impl RedirectChain {
             return Ok(Next::Done);
         }
         let next = resolved.ok_or(RedirectError::BadLocation)?;
-        if self.visited.contains(next.as_str()) {
+        if self.hops.iter().any(|h| h.url == next) {
             return Err(RedirectError::Loop { url: next.to_string() });
         }
         if self.redirects() > self.max_redirects {

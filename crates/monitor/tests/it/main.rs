@@ -3,6 +3,7 @@
 
 mod changes;
 mod check;
+mod export;
 mod extract;
 mod politeness;
 mod properties;
