@@ -141,6 +141,10 @@ pub struct CadenceError;
 
 impl CadenceError {
     pub const CODE: &'static str = "cadence_out_of_range";
+
+    pub fn field_error(&self, field: impl Into<String>) -> kernel::FieldError {
+        kernel::FieldError::new(field, Self::CODE)
+    }
 }
 
 impl Cadence {

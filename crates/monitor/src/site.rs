@@ -208,6 +208,18 @@ pub struct ImportError {
     pub lines: Vec<LineError>,
 }
 
+impl ImportError {
+    /// One field error per faulty line, the field named `{field}[{line}]` (`urls[3]`).
+    pub fn field_errors(&self, field: &str) -> kernel::FieldErrors {
+        kernel::FieldErrors(
+            self.lines
+                .iter()
+                .map(|l| kernel::FieldError::new(format!("{field}[{}]", l.line), l.code))
+                .collect(),
+        )
+    }
+}
+
 /// The URLs of an accepted import, normalised, deduplicated, in input order.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct UrlImport {
@@ -349,6 +361,11 @@ pub struct QuotaError {
 
 impl QuotaError {
     pub const CODE: &'static str = "quota_exceeded";
+
+    /// The error as a field error; the message (with the limit) comes from `Display`.
+    pub fn field_error(&self, field: impl Into<String>) -> kernel::FieldError {
+        kernel::FieldError::new(field, Self::CODE)
+    }
 }
 
 /// Checks that `current + adding` stays within `limit` (the value read from billing's

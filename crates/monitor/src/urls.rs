@@ -36,6 +36,11 @@ impl UrlError {
             UrlError::OutsideSite => "url_outside_site",
         }
     }
+
+    /// The error as a form/API field error (`kernel::FieldError`).
+    pub fn field_error(&self, field: impl Into<String>) -> kernel::FieldError {
+        kernel::FieldError::new(field, self.code())
+    }
 }
 
 /// Parses an absolute http(s) URL and normalises it.

@@ -160,3 +160,19 @@ fn user_agent_names_comptoir_and_a_bot_page() {
     assert_eq!(custom.product_token(), "MyBot");
     assert!(UserAgent::new("/2.0").is_none());
 }
+
+#[test]
+fn errors_become_field_errors() {
+    let site = Site::parse("https://www.example.fr").expect("site");
+    let err = parse_url_list(&site, "/ok\nhttps://other.fr/\n").expect_err("outside");
+    let fields = err.field_errors("urls");
+    assert_eq!(fields.0.len(), 1);
+    assert_eq!(fields.0[0].field, "urls[2]");
+    assert_eq!(fields.0[0].code, "url_outside_site");
+    let e = Site::parse("ftp://x.fr").expect_err("scheme").field_error("site");
+    assert_eq!((e.field.as_str(), e.code), ("site", "url_not_http"));
+    let q = check_quota(Tool::Http, 20, 20, 1)
+        .expect_err("quota")
+        .field_error("urls");
+    assert_eq!(q.code, "quota_exceeded");
+}
