@@ -30,8 +30,10 @@ impl Scheme {
     }
 }
 
-/// A watched site (OSX-SITE). Build it with [`Site::parse`]; it is always normalised.
+/// A watched site (OSX-SITE). Build it with [`Site::parse`]; it is always normalised. It
+/// serialises as its origin (`"https://www.example.fr"`) and deserialises through `parse`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Site {
     scheme: Scheme,
     host: String,
@@ -178,6 +180,19 @@ fn unreachable_url() -> Url {
     // A constant that parses; only reached if the invariant above were broken.
     #[allow(clippy::expect_used)]
     Url::parse("http://invalid.invalid/").expect("constant URL parses")
+}
+
+impl TryFrom<String> for Site {
+    type Error = UrlError;
+    fn try_from(s: String) -> Result<Self, Self::Error> {
+        Site::parse(&s)
+    }
+}
+
+impl From<Site> for String {
+    fn from(site: Site) -> String {
+        site.origin()
+    }
 }
 
 impl fmt::Display for Site {

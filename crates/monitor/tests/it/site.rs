@@ -176,3 +176,12 @@ fn errors_become_field_errors() {
         .field_error("urls");
     assert_eq!(q.code, "quota_exceeded");
 }
+
+#[test]
+fn a_site_serialises_as_its_origin_and_is_checked_when_read() {
+    let site = Site::parse("http://Blog.Example.fr:8080/x").expect("site");
+    let json = serde_json::to_string(&site).expect("json");
+    assert_eq!(json, "\"http://blog.example.fr:8080\"");
+    assert_eq!(serde_json::from_str::<Site>(&json).expect("back"), site);
+    assert!(serde_json::from_str::<Site>("\"ftp://x.fr\"").is_err());
+}
