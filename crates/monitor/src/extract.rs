@@ -197,6 +197,22 @@ fn decode_attr(v: &str) -> String {
     htmlize::unescape_attribute(v).into_owned()
 }
 
+/// H1s and anchor texts longer than this are cut (a page with a broken heading cannot fill
+/// memory with it).
+const MAX_ELEMENT_TEXT: usize = 2048;
+
+fn push_words_capped(buf: &mut String, text: &str) {
+    for w in text.split_whitespace() {
+        if buf.len() + w.len() >= MAX_ELEMENT_TEXT {
+            break;
+        }
+        if !buf.is_empty() {
+            buf.push(' ');
+        }
+        buf.push_str(w);
+    }
+}
+
 fn push_words(buf: &mut String, text: &str) {
     for w in text.split_whitespace() {
         if !buf.is_empty() {
@@ -261,12 +277,12 @@ impl State {
         if let Some(i) = self.h1_open
             && let Some(h) = self.out.h1.get_mut(i)
         {
-            push_words(h, &text);
+            push_words_capped(h, &text);
         }
         if let Some(i) = self.anchor_open
             && let Some(l) = self.out.links.get_mut(i)
         {
-            push_words(&mut l.anchor, &text);
+            push_words_capped(&mut l.anchor, &text);
         }
     }
 
@@ -421,9 +437,12 @@ fn build_rewriter(state: &Shared, encoding: AsciiCompatibleEncoding, adjust: boo
             }
             Ok(())
         }))
-        .append_element_content_handler(element!("h1", move |el| {
+        .append_element_content_handler(element!("h1, h2, h3, h4, h5, h6", move |el| {
             let mut st = s7.borrow_mut();
-            if el.can_have_content() && st.h1_open.is_none() {
+            // A heading start closes an open heading, as browsers do: a missing `</h1>` does not
+            // swallow the rest of the page.
+            st.h1_open = None;
+            if el.tag_name() == "h1" && el.can_have_content() {
                 st.out.h1.push(String::new());
                 st.h1_open = Some(st.out.h1.len() - 1);
                 let s = s7.clone();
@@ -436,7 +455,9 @@ fn build_rewriter(state: &Shared, encoding: AsciiCompatibleEncoding, adjust: boo
         }));
     if with_links {
         settings = settings
-            .append_element_content_handler(element!("a[href]", move |el| {
+            .append_element_content_handler(element!("a", move |el| {
+                // A new `<a>` closes an unclosed one, as browsers do.
+                s8.borrow_mut().anchor_open = None;
                 let opened = s8.borrow_mut().on_anchor(el);
                 if opened && el.can_have_content() {
                     let s = s8.clone();
@@ -452,7 +473,7 @@ fn build_rewriter(state: &Shared, encoding: AsciiCompatibleEncoding, adjust: boo
                 if let (Some(i), Some(alt)) = (st.anchor_open, el.get_attribute("alt"))
                     && let Some(l) = st.out.links.get_mut(i)
                 {
-                    push_words(&mut l.anchor, &decode_attr(&alt));
+                    push_words_capped(&mut l.anchor, &decode_attr(&alt));
                 }
                 Ok(())
             }));

@@ -383,3 +383,31 @@ fn link_match_modes() {
     assert_eq!(count(LinkMatch::IgnoreSchemeAndWww), 2);
     assert_eq!(count(LinkMatch::AnyPageOfHost), 3);
 }
+
+#[test]
+fn unclosed_headings_and_anchors_do_not_swallow_the_page() {
+    let url = page_url();
+    let p = extract_html(
+        b"<h1>Title<h2>Sub</h2><p>Body text</p><h1>Other</h1>",
+        None,
+        &url,
+        &ExtractOptions::default(),
+    )
+    .expect("extract");
+    assert_eq!(p.h1, vec!["Title".to_string(), "Other".to_string()]);
+    let long = format!("<h1>{}</h1>", "word ".repeat(5000));
+    let p = extract_html(long.as_bytes(), None, &url, &ExtractOptions::default()).expect("extract");
+    assert!(p.h1[0].len() <= 2048);
+    let opts = ExtractOptions {
+        link_target: Url::parse("https://t.fr/").ok(),
+        ..ExtractOptions::default()
+    };
+    let p = extract_html(
+        b"<a href='https://t.fr/'>anchor<a href='/x'>other</a> rest",
+        None,
+        &url,
+        &opts,
+    )
+    .expect("extract");
+    assert_eq!(p.links[0].anchor, "anchor");
+}
