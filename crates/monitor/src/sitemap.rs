@@ -294,3 +294,93 @@ impl Sitemap {
         (out, skipped)
     }
 }
+
+/// Walks a site's sitemaps, index files included: says which file to fetch next, never the same
+/// twice, within a file budget, and collects the site's page URLs (deduplicated, in order).
+/// The app layer fetches; a file that fails is reported with [`SitemapWalk::failed`].
+#[derive(Debug, Clone)]
+pub struct SitemapWalk {
+    queue: std::collections::VecDeque<Url>,
+    seen: HashSet<String>,
+    max_files: usize,
+    fetched: usize,
+    urls: Vec<Url>,
+    url_seen: HashSet<String>,
+    /// Entries skipped: outside the site or unparsable.
+    pub skipped: usize,
+    /// Sitemap files that could not be fetched or parsed, with the error code.
+    pub failures: Vec<(String, &'static str)>,
+}
+
+impl SitemapWalk {
+    /// Starts from the robots.txt `Sitemap:` URLs or the site's default sitemap, fetching at most
+    /// `max_files` files.
+    pub fn new(roots: impl IntoIterator<Item = Url>, max_files: usize) -> SitemapWalk {
+        let mut walk = SitemapWalk {
+            queue: Default::default(),
+            seen: HashSet::new(),
+            max_files,
+            fetched: 0,
+            urls: Vec::new(),
+            url_seen: HashSet::new(),
+            skipped: 0,
+            failures: Vec::new(),
+        };
+        for r in roots {
+            walk.enqueue(r);
+        }
+        walk
+    }
+
+    fn enqueue(&mut self, url: Url) {
+        if self.seen.insert(url.as_str().to_string()) {
+            self.queue.push_back(url);
+        }
+    }
+
+    /// The next sitemap file to fetch, if any is left within the budget.
+    pub fn next_to_fetch(&mut self) -> Option<Url> {
+        if self.fetched >= self.max_files {
+            return None;
+        }
+        let next = self.queue.pop_front()?;
+        self.fetched += 1;
+        Some(next)
+    }
+
+    /// Records a parsed file: child sitemaps are queued, the site's page URLs collected.
+    pub fn add(&mut self, sitemap: &Sitemap, site: &Site) {
+        for child in &sitemap.sitemaps {
+            match parse_http_url(&child.loc) {
+                Ok(u) => self.enqueue(u),
+                Err(_) => self.skipped += 1,
+            }
+        }
+        let (urls, skipped) = sitemap.urls_for_site(site);
+        self.skipped += skipped;
+        for u in urls {
+            if self.url_seen.insert(u.as_str().to_string()) {
+                self.urls.push(u);
+            }
+        }
+    }
+
+    /// Records a file that could not be fetched or parsed.
+    pub fn failed(&mut self, url: &Url, code: &'static str) {
+        self.failures.push((url.to_string(), code));
+    }
+
+    /// Whether files were left unfetched because of the budget.
+    pub fn budget_exhausted(&self) -> bool {
+        self.fetched >= self.max_files && !self.queue.is_empty()
+    }
+
+    /// The page URLs collected so far.
+    pub fn urls(&self) -> &[Url] {
+        &self.urls
+    }
+
+    pub fn into_urls(self) -> Vec<Url> {
+        self.urls
+    }
+}

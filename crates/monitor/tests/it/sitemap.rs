@@ -101,3 +101,41 @@ fn limits_and_bad_input() {
     );
     assert!(parse_sitemap(b"\x00\x01binary").is_err());
 }
+
+// clause: OSX-SITE (import from the sitemap, index sitemaps and gzip included)
+#[test]
+fn walking_an_index_fetches_each_file_once() {
+    use monitor::Url;
+    use monitor::sitemap::SitemapWalk;
+    let site = Site::parse("https://www.example.fr").expect("site");
+    let files = |url: &str| -> Vec<u8> {
+        match url {
+            "https://www.example.fr/sitemap.xml" => br#"<sitemapindex><sitemap><loc>https://www.example.fr/a.xml.gz</loc></sitemap><sitemap><loc>https://www.example.fr/b.xml</loc></sitemap><sitemap><loc>https://www.example.fr/sitemap.xml</loc></sitemap></sitemapindex>"#.to_vec(),
+            "https://www.example.fr/a.xml.gz" => gzip(b"<urlset><url><loc>https://www.example.fr/1</loc></url><url><loc>https://www.example.fr/2</loc></url></urlset>"),
+            "https://www.example.fr/b.xml" => b"<urlset><url><loc>https://www.example.fr/2</loc></url><url><loc>https://cdn.other.fr/3</loc></url></urlset>".to_vec(),
+            _ => Vec::new(),
+        }
+    };
+    let mut walk = SitemapWalk::new([site.default_sitemap_url()], 10);
+    let mut fetched = Vec::new();
+    while let Some(url) = walk.next_to_fetch() {
+        fetched.push(url.to_string());
+        match parse_sitemap(&files(url.as_str())) {
+            Ok(s) => walk.add(&s, &site),
+            Err(e) => walk.failed(&url, e.code()),
+        }
+    }
+    assert_eq!(fetched.len(), 3);
+    let urls: Vec<&str> = walk.urls().iter().map(Url::as_str).collect();
+    assert_eq!(urls, ["https://www.example.fr/1", "https://www.example.fr/2"]);
+    assert_eq!(walk.skipped, 1);
+    assert!(walk.failures.is_empty());
+    assert!(!walk.budget_exhausted());
+
+    let mut small = SitemapWalk::new([site.default_sitemap_url()], 1);
+    let first = small.next_to_fetch().expect("first");
+    let index = parse_sitemap(&files(first.as_str())).expect("index");
+    small.add(&index, &site);
+    assert!(small.next_to_fetch().is_none());
+    assert!(small.budget_exhausted());
+}
