@@ -13,13 +13,13 @@
 //! whole text node, so an entity split across two network chunks decodes right.
 
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::collections::BTreeMap;
-use std::rc::Rc;
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use encoding_rs::Encoding;
-use lol_html::html_content::{Element, TextChunk, TextType};
-use lol_html::{AsciiCompatibleEncoding, HtmlRewriter, OutputSink, Settings, doc_text, element};
+use lol_html::html_content::{TextChunk, TextType};
+use lol_html::send::{Element, HtmlRewriter as SendRewriter, Settings as SendSettings};
+use lol_html::{AsciiCompatibleEncoding, OutputSink, doc_text, element};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use url::Url;
@@ -372,9 +372,15 @@ pub fn collapse(s: &str) -> String {
     out
 }
 
-type Shared = Rc<RefCell<State>>;
+/// The state shared by the handlers. A mutex (uncontended, one lock per event) rather than a
+/// `RefCell` so that the extractor is `Send` and can be held across `.await` in a tokio task.
+type Shared = Arc<Mutex<State>>;
 
-fn build_rewriter(state: &Shared, encoding: AsciiCompatibleEncoding, adjust: bool) -> HtmlRewriter<'static, Discard> {
+fn lock(shared: &Shared) -> MutexGuard<'_, State> {
+    shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn build_rewriter(state: &Shared, encoding: AsciiCompatibleEncoding, adjust: bool) -> SendRewriter<'static, Discard> {
     let (s1, s2, s3, s4, s5, s6, s7, s8, s9) = (
         state.clone(),
         state.clone(),
@@ -386,20 +392,20 @@ fn build_rewriter(state: &Shared, encoding: AsciiCompatibleEncoding, adjust: boo
         state.clone(),
         state.clone(),
     );
-    let with_links = state.borrow().target.is_some();
-    let mut settings = Settings::new()
+    let with_links = lock(state).target.is_some();
+    let mut settings = SendSettings::new_send()
         .with_encoding(encoding)
         .with_adjust_charset_on_meta_tag(adjust)
         .append_document_content_handler(doc_text!(move |t| {
-            s1.borrow_mut().on_text(t);
+            lock(&s1).on_text(t);
             Ok(())
         }))
         .append_element_content_handler(element!("script, style, noscript, template", move |el| {
             if el.can_have_content() {
-                s2.borrow_mut().hidden_depth += 1;
+                lock(&s2).hidden_depth += 1;
                 let s = s2.clone();
                 let _ = el.on_end_tag(lol_html::end_tag!(move |_| {
-                    let mut st = s.borrow_mut();
+                    let mut st = lock(&s);
                     st.hidden_depth = st.hidden_depth.saturating_sub(1);
                     Ok(())
                 }));
@@ -407,28 +413,28 @@ fn build_rewriter(state: &Shared, encoding: AsciiCompatibleEncoding, adjust: boo
             Ok(())
         }))
         .append_element_content_handler(element!("title", move |el| {
-            let mut st = s3.borrow_mut();
+            let mut st = lock(&s3);
             if st.out.title.is_none() && st.hidden_depth == 0 && el.can_have_content() {
                 st.out.title = Some(String::new());
                 st.title_open = true;
                 let s = s3.clone();
                 let _ = el.on_end_tag(lol_html::end_tag!(move |_| {
-                    s.borrow_mut().title_open = false;
+                    lock(&s).title_open = false;
                     Ok(())
                 }));
             }
             Ok(())
         }))
         .append_element_content_handler(element!("meta", move |el| {
-            s4.borrow_mut().on_meta(el);
+            lock(&s4).on_meta(el);
             Ok(())
         }))
         .append_element_content_handler(element!("link[rel][href]", move |el| {
-            s5.borrow_mut().on_link(el);
+            lock(&s5).on_link(el);
             Ok(())
         }))
         .append_element_content_handler(element!("base[href]", move |el| {
-            let mut st = s6.borrow_mut();
+            let mut st = lock(&s6);
             if st.base.is_none()
                 && let Some(href) = el.get_attribute("href")
                 && let Some(page) = st.page.as_ref()
@@ -438,7 +444,7 @@ fn build_rewriter(state: &Shared, encoding: AsciiCompatibleEncoding, adjust: boo
             Ok(())
         }))
         .append_element_content_handler(element!("h1, h2, h3, h4, h5, h6", move |el| {
-            let mut st = s7.borrow_mut();
+            let mut st = lock(&s7);
             // A heading start closes an open heading, as browsers do: a missing `</h1>` does not
             // swallow the rest of the page.
             st.h1_open = None;
@@ -447,7 +453,7 @@ fn build_rewriter(state: &Shared, encoding: AsciiCompatibleEncoding, adjust: boo
                 st.h1_open = Some(st.out.h1.len() - 1);
                 let s = s7.clone();
                 let _ = el.on_end_tag(lol_html::end_tag!(move |_| {
-                    s.borrow_mut().h1_open = None;
+                    lock(&s).h1_open = None;
                     Ok(())
                 }));
             }
@@ -457,19 +463,19 @@ fn build_rewriter(state: &Shared, encoding: AsciiCompatibleEncoding, adjust: boo
         settings = settings
             .append_element_content_handler(element!("a", move |el| {
                 // A new `<a>` closes an unclosed one, as browsers do.
-                s8.borrow_mut().anchor_open = None;
-                let opened = s8.borrow_mut().on_anchor(el);
+                lock(&s8).anchor_open = None;
+                let opened = lock(&s8).on_anchor(el);
                 if opened && el.can_have_content() {
                     let s = s8.clone();
                     let _ = el.on_end_tag(lol_html::end_tag!(move |_| {
-                        s.borrow_mut().anchor_open = None;
+                        lock(&s).anchor_open = None;
                         Ok(())
                     }));
                 }
                 Ok(())
             }))
             .append_element_content_handler(element!("a img[alt]", move |el| {
-                let mut st = s9.borrow_mut();
+                let mut st = lock(&s9);
                 if let (Some(i), Some(alt)) = (st.anchor_open, el.get_attribute("alt"))
                     && let Some(l) = st.out.links.get_mut(i)
                 {
@@ -478,14 +484,14 @@ fn build_rewriter(state: &Shared, encoding: AsciiCompatibleEncoding, adjust: boo
                 Ok(())
             }));
     }
-    HtmlRewriter::new(settings, Discard)
+    SendRewriter::new(settings, Discard)
 }
 
 enum Stage {
     /// Waiting for the first bytes to look for a byte-order mark.
     Sniffing(Vec<u8>),
     Parsing {
-        rewriter: Box<HtmlRewriter<'static, Discard>>,
+        rewriter: Box<SendRewriter<'static, Discard>>,
         /// Set for encodings lol_html cannot parse directly (UTF-16): transcoded to UTF-8 first.
         transcoder: Option<encoding_rs::Decoder>,
     },
@@ -523,7 +529,7 @@ impl HtmlExtractor {
         };
         let header_encoding = content_type.and_then(charset_from_content_type);
         HtmlExtractor {
-            state: Rc::new(RefCell::new(state)),
+            state: Arc::new(Mutex::new(state)),
             stage: Stage::Sniffing(Vec::new()),
             header_encoding,
             max: options.max_body_bytes,
@@ -617,8 +623,8 @@ impl HtmlExtractor {
         if let Stage::Parsing { rewriter, .. } = std::mem::replace(&mut self.stage, Stage::Done) {
             rewriter.end().map_err(|e| ExtractError::Parse(e.to_string()))?;
         }
-        let mut st = self.state.borrow_mut();
-        let st = &mut *st;
+        let mut guard = lock(&self.state);
+        let st = &mut *guard;
         let mut out = std::mem::take(&mut st.out);
         out.title = out.title.map(|t| collapse(&t));
         out.h1.retain(|h| !h.is_empty());

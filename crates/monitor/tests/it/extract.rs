@@ -411,3 +411,11 @@ fn unclosed_headings_and_anchors_do_not_swallow_the_page() {
     .expect("extract");
     assert_eq!(p.links[0].anchor, "anchor");
 }
+
+/// The extractor can be held across `.await` in a multi-threaded tokio task.
+#[test]
+fn the_extractor_is_send() {
+    fn assert_send<T: Send>() {}
+    assert_send::<HtmlExtractor>();
+    assert_send::<monitor::extract::PageElements>();
+}
