@@ -303,3 +303,20 @@ fn an_error_page_changes_the_status_not_the_content() {
     assert_eq!(changes.len(), 2);
     assert_eq!(changes[0].after.as_deref(), Some("200"));
 }
+
+#[test]
+fn trackers_round_trip_through_json_for_storage() {
+    let mut t = ChangeTracker::default();
+    let c = Confirmation::default();
+    t.observe(&snap("A"), c);
+    t.observe(&snap("B"), c);
+    let json = serde_json::to_string(&t).expect("json");
+    let mut back: ChangeTracker = serde_json::from_str(&json).expect("back");
+    assert_eq!(back, t);
+    assert_eq!(back.observe(&snap("B"), c).len(), 1);
+
+    let mut a = AvailabilityTracker::default();
+    a.observe(ts("2026-11-23T10:00:00Z"), false, &AvailabilityPolicy::default(), false);
+    let json = serde_json::to_string(&a).expect("json");
+    assert_eq!(serde_json::from_str::<AvailabilityTracker>(&json).expect("back"), a);
+}
