@@ -425,7 +425,7 @@ async fn main() -> anyhow::Result<()> {
             let report = app
                 .billing_run(until, |done, total| {
                     let width = 30;
-                    let filled = if total == 0 { width } else { done * width / total };
+                    let filled = (done * width).checked_div(total).unwrap_or(width);
                     eprint!(
                         "\r  billing [{}{}] {done}/{total} accounts",
                         "#".repeat(filled),
