@@ -213,6 +213,7 @@ async fn open(settings: &Settings) -> anyhow::Result<App> {
     let transport = mail::Transport::from_settings(&settings.smtp).context("SMTP settings")?;
     let config = AppConfig {
         public_url: settings.public_url(),
+        seller: settings.seller.clone(),
         ..AppConfig::default()
     };
     Ok(App::new(db, config, transport))

@@ -26,6 +26,8 @@ pub struct Settings {
     pub workers: usize,
     /// Offer files loaded at start beside the five presets compiled in (`*.toml`).
     pub offers_dir: PathBuf,
+    /// The operator as seller on invoices (`[seller]` in comptoir.toml).
+    pub seller: app::Seller,
 }
 
 impl Default for Settings {
@@ -40,6 +42,7 @@ impl Default for Settings {
             smtp: mail::SmtpSettings::default(),
             workers: 4,
             offers_dir: PathBuf::from("offers"),
+            seller: app::Seller::default(),
         }
     }
 }
