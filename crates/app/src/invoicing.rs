@@ -306,6 +306,142 @@ impl App {
         Ok(())
     }
 
+    /// Withdraws from a subscription (OSX-WITHDRAW-30D): within the offer's window after the
+    /// payment, once per account ever. The subscription ends at once, a credit note cancels
+    /// the subscription's lines of that payment, and the refund falls due within the offer's
+    /// delay (15 working days, French holidays excluded).
+    pub async fn withdraw(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+        actor: &Actor,
+    ) -> Result<StoredInvoice, AppError> {
+        let now = self.now_for(Some(account)).await?;
+        let today = kernel::clock::paris_date(now);
+        let mut tx = self.db.write().await?;
+        let mut sub = store::subscriptions::get(&mut tx, account, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let offer = self.offer(&sub.offer_key, sub.offer_version).await?;
+        let already = store::subscriptions::list_for_account(&mut tx, account)
+            .await?
+            .iter()
+            .any(|s| s.state == SubscriptionState::Withdrawn);
+        let Some((paid, lines)) = store::invoices::latest_for_subscription(&mut tx, account, id).await? else {
+            return Err(AppError::Conflict {
+                field: "subscription",
+                code: "withdrawal_nothing_paid",
+            });
+        };
+        let paid_on: Date = paid
+            .issued_on
+            .as_deref()
+            .and_then(|d| d.parse().ok())
+            .ok_or_else(|| unexpected("an issued invoice has a date"))?;
+        offer.withdrawal(paid_on, today, already).map_err(|e| match e {
+            billing::WithdrawalRefusal::NotOffered => AppError::Conflict {
+                field: "subscription",
+                code: "withdrawal_not_offered",
+            },
+            billing::WithdrawalRefusal::AlreadyUsed => AppError::Conflict {
+                field: "subscription",
+                code: "withdrawal_already_used",
+            },
+            billing::WithdrawalRefusal::TooLate { .. } | billing::WithdrawalRefusal::BeforePayment => {
+                AppError::Conflict {
+                    field: "subscription",
+                    code: "withdrawal_too_late",
+                }
+            }
+            other => unexpected(other),
+        })?;
+        let refund_days = match offer.withdrawal.as_ref().and_then(|w| w.refund_within) {
+            Some(billing::Delay::WorkingDays(n)) => Some(n),
+            _ => None,
+        };
+        let refund_due = match refund_days {
+            Some(n) => contracts::add_working_days(today, n as i32, contracts::Region::Metropole),
+            None => today,
+        };
+        let credited: Vec<StoredLine> = lines
+            .iter()
+            .filter(|l| l.subscription_id == Some(id))
+            .enumerate()
+            .map(|(i, l)| StoredLine {
+                position: i as i64 + 1,
+                amount: -l.amount,
+                quantity: l.quantity,
+                description: format!("Avoir / credit — {}", l.description),
+                ..l.clone()
+            })
+            .collect();
+        let excl: i64 = credited.iter().map(|l| l.amount).sum();
+        let mut by_rate: BTreeMap<i64, i64> = BTreeMap::new();
+        for l in &credited {
+            *by_rate.entry(l.vat_rate_bp).or_default() += l.amount;
+        }
+        let breakdown: Vec<serde_json::Value> = by_rate
+            .iter()
+            .map(|(bp, base)| {
+                let tax = billing::Rate::from_basis_points(*bp as u32).of(billing::Cents(*base)).0;
+                serde_json::json!({"rate_bp": bp, "base": base, "tax": tax})
+            })
+            .collect();
+        let vat: i64 = breakdown.iter().map(|r| r["tax"].as_i64().unwrap_or_default()).sum();
+        let series = format!("A-{}", today.year());
+        let number = store::invoices::next_number(&mut tx, &series).await?;
+        let mut mentions = paid.mentions.clone();
+        mentions["credits"] = serde_json::json!(paid.display_number());
+        mentions["refund_due_on"] = serde_json::json!(refund_due.to_string());
+        mentions["due_on"] = serde_json::json!(refund_due.to_string());
+        let note = StoredInvoice {
+            id: InvoiceId::new(),
+            account_id: account,
+            kind: "credit_note".into(),
+            status: "issued".into(),
+            series,
+            number: Some(number),
+            issued_on: Some(today.to_string()),
+            due_on: Some(refund_due.to_string()),
+            billing_date: today.to_string(),
+            seller: paid.seller.clone(),
+            buyer: paid.buyer.clone(),
+            mentions,
+            total_excl: excl,
+            total_vat: vat,
+            total_incl: excl + vat,
+            vat_breakdown: serde_json::Value::Array(breakdown),
+            created_at: now,
+            finalized_at: Some(now),
+        };
+        store::invoices::insert(&mut tx, &note, &credited).await?;
+        sub.state = SubscriptionState::Withdrawn;
+        sub.ends_on = Some(today);
+        sub.ended_at = Some(now);
+        sub.auto_renew = false;
+        store::subscriptions::update(&mut tx, &sub).await?;
+        record(
+            &mut tx,
+            actor,
+            Some(account),
+            "subscription.withdraw",
+            Some(("subscription", id.to_string())),
+            now,
+        )
+        .await?;
+        record(
+            &mut tx,
+            actor,
+            Some(account),
+            "credit_note.issue",
+            Some(("invoice", note.id.to_string())),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(note)
+    }
+
     pub async fn invoices(&self, account: AccountId) -> Result<Vec<StoredInvoice>, AppError> {
         let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Read).await?;
         let list = store::invoices::list_for_account(&mut tx, account).await?;

@@ -248,3 +248,28 @@ pub async fn get(
         .collect::<Result<Vec<_>>>()?;
     Ok(Some((invoice, lines)))
 }
+
+/// The newest issued invoice of `account` with lines for `subscription` (the payment a
+/// withdrawal cancels).
+pub async fn latest_for_subscription(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    subscription: SubscriptionId,
+) -> Result<Option<(StoredInvoice, Vec<StoredLine>)>> {
+    let id: Option<String> = sqlx::query_scalar(
+        "SELECT i.id FROM invoices i JOIN invoice_lines l ON l.invoice_id = i.id \
+         WHERE i.account_id = $1 AND l.subscription_id = $2 AND i.kind = 'invoice' AND i.status = 'issued' \
+         ORDER BY i.billing_date DESC, i.number DESC LIMIT 1",
+    )
+    .bind(account.to_string())
+    .bind(subscription.to_string())
+    .fetch_optional(&mut *conn)
+    .await?;
+    match id {
+        Some(id) => {
+            let id: InvoiceId = id.parse().map_err(|_| crate::corrupt("invoice id", &id))?;
+            get(conn, account, id).await
+        }
+        None => Ok(None),
+    }
+}

@@ -175,3 +175,80 @@ fn pdf_text(bytes: &[u8]) -> Option<String> {
         }
     }
 }
+
+// clause: OSX-WITHDRAW-30D
+#[tokio::test]
+async fn a_withdrawal_within_30_days_ends_the_subscription_with_a_credit_note_once_per_client() {
+    on_every_backend(async |db| {
+        let w = World::new(db).await;
+        let admin = w.principal(ADMIN).await;
+        let op = w.principal(OPERATOR).await;
+        let clock = w
+            .app
+            .create_clock("withdraw", "2026-01-31T09:00:00+01:00[Europe/Paris]", &actor(&op))
+            .await
+            .expect("clock");
+        w.app
+            .attach_clock(w.account, Some(clock.id), &actor(&op))
+            .await
+            .expect("attach");
+        let first = w
+            .app
+            .subscribe(w.account, input("oseox", "s", "monthly", &[]), &actor(&admin))
+            .await
+            .expect("s");
+        let second = w
+            .app
+            .subscribe(w.account, input("oseox", "l", "monthly", &[]), &actor(&admin))
+            .await
+            .expect("l");
+        let ines = w
+            .app
+            .subscribe(
+                w.account,
+                input("ines", "standard", "quarterly", &[("users", 1)]),
+                &actor(&admin),
+            )
+            .await
+            .expect("ines");
+        w.app
+            .activate_subscription(w.account, ines.subscription.id, &actor(&op))
+            .await
+            .expect("activate");
+        w.app
+            .advance_clock(clock.id, "2026-02-10", &actor(&op))
+            .await
+            .expect("advance");
+
+        let note = w
+            .app
+            .withdraw(w.account, first.subscription.id, &actor(&admin))
+            .await
+            .expect("withdraw");
+        assert_eq!(note.kind, "credit_note");
+        assert_eq!(note.display_number().as_deref(), Some("A-2026-000001"));
+        assert_eq!((note.total_excl, note.total_incl), (-19_90, -23_88));
+        // 15 working days from Tuesday 10 February 2026: Tuesday 3 March.
+        assert_eq!(note.mentions["refund_due_on"], "2026-03-03");
+        let view = w.app.subscription(w.account, first.subscription.id).await.expect("get");
+        assert_eq!(view.state, billing::subscription::SubscriptionState::Withdrawn);
+        assert_eq!(w.trail(Some(w.account), "credit_note.issue").await.len(), 1);
+
+        // Once per client, ever; and only where the offer grants it.
+        assert_eq!(
+            crate::code(w.app.withdraw(w.account, second.subscription.id, &actor(&admin)).await),
+            "withdrawal_already_used"
+        );
+        assert_eq!(
+            crate::code(w.app.withdraw(w.account, ines.subscription.id, &actor(&admin)).await),
+            "withdrawal_not_offered"
+        );
+        // The credit note is an invoice document of its own, never an edit of the original.
+        let all = w.app.invoices(w.account).await.expect("invoices");
+        assert!(
+            all.iter()
+                .any(|i| i.display_number().as_deref() == Some("F-2026-000001"))
+        );
+    })
+    .await;
+}

@@ -24,6 +24,7 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(activate))
         .routes(routes!(cancel))
         .routes(routes!(untick))
+        .routes(routes!(withdraw))
         .routes(routes!(operator_list))
         .routes(routes!(operator_activate))
         .routes(routes!(operator_letter))
@@ -211,6 +212,40 @@ async fn untick(
         .await
         .map_err(e(p.user.lang))?;
     Ok(ok(CancellationBody::from(&c)))
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct CreditNoteBody {
+    id: String,
+    /// `A-2026-000001`.
+    number: Option<String>,
+    /// Negative: what is credited, in cents.
+    total_incl: i64,
+    /// When the refund falls due.
+    refund_due_on: Option<String>,
+}
+
+#[utoipa::path(post, path = "/api/v1/subscriptions/{id}/withdraw", tag = "subscriptions", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = CreditNoteBody), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+async fn withdraw(
+    State(s): State<WebState>,
+    client: Client,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let account = admin_account(&p)?;
+    let id: SubscriptionId = parse(&id, p.user.lang)?;
+    let note = s
+        .app
+        .withdraw(account, id, &client.actor(&p))
+        .await
+        .map_err(e(p.user.lang))?;
+    Ok(ok(CreditNoteBody {
+        id: note.id.to_string(),
+        number: note.display_number(),
+        total_incl: note.total_incl,
+        refund_due_on: note.mentions["refund_due_on"].as_str().map(str::to_string),
+    }))
 }
 
 #[derive(Deserialize, IntoParams)]

@@ -23,6 +23,7 @@ pub fn router() -> Router<WebState> {
         .route("/settings/subscriptions/{id}/activate", post(activate))
         .route("/settings/subscriptions/{id}/cancel", post(cancel))
         .route("/settings/subscriptions/{id}/untick", post(untick))
+        .route("/settings/subscriptions/{id}/withdraw", post(withdraw))
         .route("/operator/subscriptions", get(operator_list))
         .route(
             "/operator/accounts/{account}/subscriptions/{id}/activate",
@@ -56,6 +57,7 @@ pub fn subscription_row(v: &SubscriptionView, lang: Lang) -> Value {
         can_activate => v.state == SubscriptionState::PendingActivation,
         can_cancel => in_app && matches!(v.state, SubscriptionState::Active | SubscriptionState::PendingActivation),
         can_untick => v.state == SubscriptionState::Active && s.auto_renew,
+        can_withdraw => v.offer.withdrawal.is_some() && v.state.grants_access(),
         cancel_ways => v.offer.notice.ways.iter().map(ToString::to_string).collect::<Vec<_>>(),
     }
 }
@@ -274,6 +276,25 @@ async fn untick(
                 "notice.cancelled"
             }
         })
+    })
+    .await
+}
+
+async fn withdraw(
+    State(s): State<WebState>,
+    client: Client,
+    csrf: CsrfToken,
+    PageUser(p): PageUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Response {
+    let page = Page::new(client.lang, &csrf, "/settings/subscriptions", Some(&p)).nav("subscriptions");
+    let Some(account) = admin_account(&p) else {
+        return forbidden(&page, &s, "admin_required");
+    };
+    let actor = client.actor(&p);
+    act(&s, &page, account, &id, async |id| {
+        s.app.withdraw(account, id, &actor).await.map(|_| "notice.withdrawn")
     })
     .await
 }
