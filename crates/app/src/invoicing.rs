@@ -97,6 +97,7 @@ impl App {
                 continue;
             }
             let schedule = offer.schedule(start, s.selection.period);
+            let pending = store::subscriptions::pending_units(&mut tx, account, s.id).await?;
             for index in 0..MAX_PERIODS {
                 let period = schedule.billed_period(index).map_err(unexpected)?;
                 if period.dates.start > until || s.ends_on.is_some_and(|end| period.dates.start >= end) {
@@ -106,7 +107,16 @@ impl App {
                 if store::invoices::is_billed(&mut tx, s.id, &key).await? {
                     continue;
                 }
-                let lines = period_lines(&offer, &s.selection, &period, index == 0).map_err(unexpected)?;
+                // A change of quantities counts from the period it was scheduled for; once that
+                // period is billed it becomes the subscription's own.
+                let mut selection = s.selection.clone();
+                if let Some((units, from)) = &pending
+                    && period.dates.start >= *from
+                {
+                    selection.units = units.clone();
+                    store::subscriptions::apply_pending_units(&mut tx, account, s.id).await?;
+                }
+                let lines = period_lines(&offer, &selection, &period, index == 0).map_err(unexpected)?;
                 let entry = due.entry(period.dates.start).or_default();
                 for line in lines {
                     entry.push((s.id, s.offer_key.clone(), line, key.clone()));

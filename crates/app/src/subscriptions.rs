@@ -557,6 +557,70 @@ impl App {
         })
     }
 
+    /// Changes a running subscription's quantities (licences, users…). The change applies from
+    /// a period start: the next one when asked before the offer's cut-off day, one later
+    /// otherwise (CLX-LICENCE-20TH). Fewer users than the account has is refused.
+    pub async fn change_units(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+        units: BTreeMap<String, u32>,
+        actor: &Actor,
+    ) -> Result<Date, AppError> {
+        let now = self.now_for(Some(account)).await?;
+        let today = kernel::clock::paris_date(now);
+        let mut tx = self.db.write().await?;
+        let s = store::subscriptions::get(&mut tx, account, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if !state_on(&s, today).grants_access() {
+            return Err(AppError::Conflict {
+                field: "state",
+                code: "subscription_not_active",
+            });
+        }
+        let offer = self.offer(&s.offer_key, s.offer_version).await?;
+        let input = SubscribeInput {
+            offer: s.offer_key.clone(),
+            plan: s.selection.plan.clone(),
+            period: s.selection.period.as_str().to_string(),
+            units: units.clone(),
+            options: s.selection.options.clone(),
+        };
+        check_selection(&offer, &input)?;
+        if let Some(users) = units.get("users") {
+            let in_use = store::users::count_active(&mut tx, account).await?;
+            if i64::from(*users) < in_use {
+                return Err(AppError::Invalid(FieldErrors::single(
+                    "units.users",
+                    "quantity_below_in_use",
+                )));
+            }
+        }
+        let Some(start) = s.billing_starts_on else {
+            return Err(AppError::Conflict {
+                field: "state",
+                code: "subscription_not_active",
+            });
+        };
+        let schedule = offer.schedule(start, s.selection.period);
+        let from = offer
+            .licence_change_applies_on(&schedule, today)
+            .map_err(|e| AppError::Unexpected(anyhow::anyhow!(e)))?;
+        store::subscriptions::set_pending_units(&mut tx, account, id, &units, from).await?;
+        record(
+            &mut tx,
+            actor,
+            Some(account),
+            "subscription.change_units",
+            Some(("subscription", id.to_string())),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(from)
+    }
+
     /// How much of `key` (`users`, `monitor.http_urls`…) the account's running subscriptions
     /// allow: `None` when no running subscription speaks of it (nothing limits it), else the
     /// sum, unlimited if any says so. The one question every module asks before adding.

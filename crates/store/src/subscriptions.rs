@@ -165,3 +165,55 @@ pub async fn list_all(
         .await?;
     rows.iter().map(from_row).collect()
 }
+
+/// Schedules a change of quantities from `from` (a period start).
+pub async fn set_pending_units(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    id: SubscriptionId,
+    units: &BTreeMap<String, u32>,
+    from: Date,
+) -> Result<()> {
+    sqlx::query("UPDATE subscriptions SET pending_units = $3, pending_from = $4 WHERE id = $1 AND account_id = $2")
+        .bind(id.to_string())
+        .bind(account.to_string())
+        .bind(json(units))
+        .bind(from.to_string())
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The scheduled change of quantities, if any: the new units and the period start they apply from.
+pub async fn pending_units(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    id: SubscriptionId,
+) -> Result<Option<(BTreeMap<String, u32>, Date)>> {
+    let row = sqlx::query("SELECT pending_units, pending_from FROM subscriptions WHERE id = $1 AND account_id = $2")
+        .bind(id.to_string())
+        .bind(account.to_string())
+        .fetch_optional(conn)
+        .await?;
+    let Some(row) = row else { return Ok(None) };
+    match (
+        get_opt_str(&row, "pending_units")?,
+        date_from(get_opt_str(&row, "pending_from")?, "pending_from")?,
+    ) {
+        (Some(units), Some(from)) => Ok(Some((counts_from(&units, "pending_units")?, from))),
+        _ => Ok(None),
+    }
+}
+
+/// Applies a scheduled change: the units become the subscription's, the schedule is cleared.
+pub async fn apply_pending_units(conn: &mut AnyConnection, account: AccountId, id: SubscriptionId) -> Result<()> {
+    sqlx::query(
+        "UPDATE subscriptions SET quantities = pending_units, pending_units = NULL, pending_from = NULL \
+         WHERE id = $1 AND account_id = $2 AND pending_units IS NOT NULL",
+    )
+    .bind(id.to_string())
+    .bind(account.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}

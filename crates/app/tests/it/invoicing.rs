@@ -252,3 +252,112 @@ async fn a_withdrawal_within_30_days_ends_the_subscription_with_a_credit_note_on
     })
     .await;
 }
+
+// clause: CLX-LICENCE-20TH, CLX-PRORATA, CLX-MIN-1M, CLX-FEES
+#[tokio::test]
+async fn claralex_bills_pro_rata_then_applies_licence_changes_by_the_20th() {
+    on_every_backend(async |db| {
+        let w = World::new(db).await;
+        let admin = w.principal(ADMIN).await;
+        let op = w.principal(OPERATOR).await;
+        let clock = w
+            .app
+            .create_clock("claralex", "2026-03-17T10:00:00+01:00[Europe/Paris]", &actor(&op))
+            .await
+            .expect("clock");
+        w.app
+            .attach_clock(w.account, Some(clock.id), &actor(&op))
+            .await
+            .expect("attach");
+        let sub = w
+            .app
+            .subscribe(
+                w.account,
+                input("claralex", "standard", "monthly", &[("licences", 2)]),
+                &actor(&admin),
+            )
+            .await
+            .expect("subscribe");
+        let id = sub.subscription.id;
+        // Put in service on 17 March.
+        w.app
+            .activate_subscription(w.account, id, &actor(&op))
+            .await
+            .expect("activate");
+
+        // Asked on 10 April (before the 20th): from the next month, 1 May.
+        w.app
+            .advance_clock(clock.id, "2026-04-10", &actor(&op))
+            .await
+            .expect("advance");
+        let from = w
+            .app
+            .change_units(w.account, id, [("licences".to_string(), 3)].into(), &actor(&admin))
+            .await
+            .expect("change");
+        assert_eq!(from, jiff::civil::date(2026, 5, 1));
+        // Asked on 21 May (after the 20th): one month later, 1 July.
+        w.app
+            .advance_clock(clock.id, "2026-05-21", &actor(&op))
+            .await
+            .expect("advance");
+        let from = w
+            .app
+            .change_units(w.account, id, [("licences".to_string(), 5)].into(), &actor(&admin))
+            .await
+            .expect("change");
+        assert_eq!(from, jiff::civil::date(2026, 7, 1));
+        w.app
+            .advance_clock(clock.id, "2026-07-02", &actor(&op))
+            .await
+            .expect("advance");
+
+        let mut invoices = w.app.invoices(w.account).await.expect("invoices");
+        invoices.reverse();
+        let by_date: Vec<(&str, i64)> = invoices
+            .iter()
+            .map(|i| (i.billing_date.as_str(), i.total_excl))
+            .collect();
+        // March: 15 days of 31 of hosting (10 €) and two licences (39 €), plus installation (99 €).
+        let march = billing::Cents(10_00 + 2 * 39_00).prorate(15, 31).0 + 99_00;
+        assert_eq!(
+            by_date,
+            vec![
+                ("2026-03-17", march),
+                ("2026-04-01", 10_00 + 2 * 39_00),
+                ("2026-05-01", 10_00 + 3 * 39_00),
+                ("2026-06-01", 10_00 + 3 * 39_00),
+                ("2026-07-01", 10_00 + 5 * 39_00),
+            ]
+        );
+
+        // Fewer users than the account has is refused (INES counts users).
+        let ines = w
+            .app
+            .subscribe(
+                w.account,
+                input("ines", "standard", "quarterly", &[("users", 2)]),
+                &actor(&admin),
+            )
+            .await
+            .expect("ines");
+        w.app
+            .activate_subscription(w.account, ines.subscription.id, &actor(&op))
+            .await
+            .expect("activate");
+        assert_eq!(
+            crate::code(
+                w.app
+                    .change_units(
+                        w.account,
+                        ines.subscription.id,
+                        [("users".to_string(), 1)].into(),
+                        &actor(&admin)
+                    )
+                    .await
+            ),
+            "quantity_below_in_use"
+        );
+    })
+    .await;
+}

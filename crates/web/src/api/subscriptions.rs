@@ -25,6 +25,7 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(cancel))
         .routes(routes!(untick))
         .routes(routes!(withdraw))
+        .routes(routes!(change_units))
         .routes(routes!(operator_list))
         .routes(routes!(operator_activate))
         .routes(routes!(operator_letter))
@@ -212,6 +213,40 @@ async fn untick(
         .await
         .map_err(e(p.user.lang))?;
     Ok(ok(CancellationBody::from(&c)))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct UnitsBody {
+    /// The new quantity per entitlement (`licences` → 3).
+    units: BTreeMap<String, u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct UnitsChanged {
+    /// The first period the new quantities are billed for (CLX-LICENCE-20TH).
+    applies_from: String,
+}
+
+#[utoipa::path(put, path = "/api/v1/subscriptions/{id}/units", tag = "subscriptions", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = UnitsBody,
+    responses((status = 200, body = UnitsChanged), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+async fn change_units(
+    State(s): State<WebState>,
+    client: Client,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UnitsBody>,
+) -> Result<Response, ApiError> {
+    let account = admin_account(&p)?;
+    let id: SubscriptionId = parse(&id, p.user.lang)?;
+    let from = s
+        .app
+        .change_units(account, id, body.units, &client.actor(&p))
+        .await
+        .map_err(e(p.user.lang))?;
+    Ok(ok(UnitsChanged {
+        applies_from: from.to_string(),
+    }))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -24,6 +24,7 @@ pub fn router() -> Router<WebState> {
         .route("/settings/subscriptions/{id}/cancel", post(cancel))
         .route("/settings/subscriptions/{id}/untick", post(untick))
         .route("/settings/subscriptions/{id}/withdraw", post(withdraw))
+        .route("/settings/subscriptions/{id}/units", post(change_units))
         .route("/operator/subscriptions", get(operator_list))
         .route(
             "/operator/accounts/{account}/subscriptions/{id}/activate",
@@ -58,6 +59,7 @@ pub fn subscription_row(v: &SubscriptionView, lang: Lang) -> Value {
         can_cancel => in_app && matches!(v.state, SubscriptionState::Active | SubscriptionState::PendingActivation),
         can_untick => v.state == SubscriptionState::Active && s.auto_renew,
         can_withdraw => v.offer.withdrawal.is_some() && v.state.grants_access(),
+        entitlements => plan.map(|p| p.entitlements.keys().cloned().collect::<Vec<_>>()).unwrap_or_default(),
         cancel_ways => v.offer.notice.ways.iter().map(ToString::to_string).collect::<Vec<_>>(),
     }
 }
@@ -295,6 +297,46 @@ async fn withdraw(
     let actor = client.actor(&p);
     act(&s, &page, account, &id, async |id| {
         s.app.withdraw(account, id, &actor).await.map(|_| "notice.withdrawn")
+    })
+    .await
+}
+
+async fn change_units(
+    State(s): State<WebState>,
+    client: Client,
+    csrf: CsrfToken,
+    PageUser(p): PageUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<HashMap<String, String>>,
+) -> Response {
+    let page = Page::new(client.lang, &csrf, "/settings/subscriptions", Some(&p)).nav("subscriptions");
+    let Some(account) = admin_account(&p) else {
+        return forbidden(&page, &s, "admin_required");
+    };
+    let mut units = BTreeMap::new();
+    for (k, v) in &form {
+        if let Some(name) = k.strip_prefix("units.") {
+            match v.trim().parse::<u32>() {
+                Ok(n) => {
+                    units.insert(name.to_string(), n);
+                }
+                Err(_) => {
+                    let error = Some(crate::i18n::message(page.lang, "number_invalid").to_string());
+                    let form = SubscribeForm {
+                        error,
+                        ..SubscribeForm::default()
+                    };
+                    return page_view(&s, &page, account, form, StatusCode::UNPROCESSABLE_ENTITY).await;
+                }
+            }
+        }
+    }
+    let actor = client.actor(&p);
+    act(&s, &page, account, &id, async |id| {
+        s.app
+            .change_units(account, id, units, &actor)
+            .await
+            .map(|_| "notice.units_changed")
     })
     .await
 }
