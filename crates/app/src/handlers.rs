@@ -18,6 +18,7 @@ pub fn registry(app: &App) -> Registry {
     r.register(crate::emails::DELIVER, Deliver(app.transport.clone()));
     r.register(DIAGNOSTIC_PROBE, Probe);
     r.register(PRUNE, Prune);
+    r.register(crate::contracts::REMINDERS, Reminders(app.clone()));
     r.every(PRUNE, SignedDuration::from_hours(24));
     r
 }
@@ -25,6 +26,13 @@ pub fn registry(app: &App) -> Registry {
 struct Deliver(mail::Transport);
 struct Probe;
 struct Prune;
+struct Reminders(App);
+
+impl Handler for Reminders {
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(crate::contracts::run_reminders(&self.0, ctx))
+    }
+}
 
 impl Handler for Deliver {
     fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, anyhow::Result<()>> {

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod clocks;
+pub mod contracts;
 pub mod demo;
 pub mod emails;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod grants;
 pub mod handlers;
 pub mod keys;
 pub mod kyc;
+pub mod letter;
 pub mod offers;
 pub mod terms;
 pub mod trail;
