@@ -2,6 +2,7 @@
 //! `/api/v1/openapi.json` and readable at `/api/v1/docs`.
 
 mod account;
+pub(crate) mod contracts;
 mod docs;
 mod idempotency;
 mod offers;
@@ -104,6 +105,7 @@ fn api_routes() -> OpenApiRouter<WebState> {
         .merge(account::routes())
         .merge(operator::routes())
         .merge(offers::routes())
+        .merge(contracts::routes())
 }
 
 pub fn router(state: WebState) -> Router<WebState> {

@@ -2,6 +2,7 @@
 //! builds the context every template expects (language, user, CSRF token, current path).
 
 mod account;
+pub mod contracts;
 mod offers;
 mod operator;
 mod public;
@@ -26,6 +27,7 @@ pub fn router() -> Router<WebState> {
         .merge(settings::router())
         .merge(operator::router())
         .merge(offers::router())
+        .merge(contracts::router())
 }
 
 async fn css() -> Response {
