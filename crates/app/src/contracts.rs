@@ -197,6 +197,14 @@ impl App {
         Ok((kernel::clock::paris_date(now), settings))
     }
 
+    /// Not found unless `id` is one of the account's contracts.
+    async fn ensure_contract(&self, account: AccountId, id: ContractId) -> Result<(), AppError> {
+        let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Read).await?;
+        let found = store::contracts::get(&mut tx, account, id).await?.is_some();
+        tx.commit().await?;
+        if found { Ok(()) } else { Err(AppError::NotFound) }
+    }
+
     /// The account's settings for the module.
     pub async fn contract_settings(&self, account: AccountId) -> Result<ContractSettings, AppError> {
         Ok(self.contract_context(account).await?.1)
@@ -308,7 +316,14 @@ impl App {
         fields: &ContractFields,
         actor: &Actor,
     ) -> Result<Contract, AppError> {
-        let (record_in, notice_on) = parse_fields(fields)?;
+        // Another account's id is unknown whatever the input: 404 before any field error.
+        let (record_in, notice_on) = match parse_fields(fields) {
+            Ok(parsed) => parsed,
+            Err(e) => {
+                self.ensure_contract(account, id).await?;
+                return Err(e.into());
+            }
+        };
         let now = self.now_for(Some(account)).await?;
         let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Write).await?;
         if !store::contracts::update_record(&mut tx, account, id, &record_in, notice_on, now).await? {
@@ -478,6 +493,7 @@ impl App {
         upload: DocumentUpload,
         actor: &Actor,
     ) -> Result<FileMeta, AppError> {
+        self.ensure_contract(account, id).await?;
         let content_type = check_document("file", &upload.content).map_err(|e| FieldErrors::single(e.field, e.code))?;
         let now = self.now_for(Some(account)).await?;
         let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Write).await?;
