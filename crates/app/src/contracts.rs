@@ -889,7 +889,9 @@ pub struct ReminderLine {
 pub(crate) async fn run_reminders(app: &App, ctx: &jobs::JobContext) -> anyhow::Result<()> {
     let account: AccountId = serde_json::from_value(ctx.job.payload["account_id"].clone())?;
     let today = kernel::clock::paris_date(ctx.now);
-    let mut tx = ctx.db.begin(store::Scope::Tenant(account), store::Mode::Write).await?;
+    // Platform scope: the emails' delivery jobs belong to no account. Every query below names
+    // the account explicitly.
+    let mut tx = ctx.db.write().await?;
     let Some(holder) = store::accounts::get(&mut tx, account).await? else {
         return Ok(());
     };
