@@ -604,3 +604,115 @@ async fn an_association_may_terminate_at_any_time_without_the_suppliers_notice()
     })
     .await;
 }
+
+// clause: CTR-RENEWAL
+// clause: CTR-SEND-BY
+#[tokio::test]
+async fn deadlines_roll_with_the_clock_and_allow_for_the_way_of_sending() {
+    on_every_backend(async |db| {
+        let w = World::new(db).await;
+        let clock = on_clock(&w, "2026-03-01").await;
+        let admin = w.principal(ADMIN).await;
+        let op = w.principal(OPERATOR).await;
+        let tacit = w
+            .app
+            .create_contract(w.account, &worked_example(), &actor(&admin))
+            .await
+            .expect("tacit");
+        let mut open = worked_example();
+        open.insert("reference".into(), "OPEN-1".into());
+        open.insert("renewal".into(), "open_ended".into());
+        open.insert("renewal_months".into(), String::new());
+        open.insert("notice".into(), "1".into());
+        let open = w
+            .app
+            .create_contract(w.account, &open, &actor(&admin))
+            .await
+            .expect("open-ended");
+
+        // A registered letter allows 3 working days of transit; an email the same day.
+        let d = w
+            .app
+            .contract(w.account, tacit.id)
+            .await
+            .expect("detail")
+            .view
+            .deadlines;
+        let by = |way| d.send_by(way).map(|x| x.send_by.date);
+        assert_eq!(by(contracts::SendingWay::Email), Some(date(2026, 10, 30)));
+        assert_eq!(by(contracts::SendingWay::RegisteredLetter), Some(date(2026, 10, 27)));
+
+        // Past the last day the next term's dates come, and the missed one is said.
+        w.app
+            .advance_clock(clock, "2026-11-15T12:00:00Z", &actor(&op))
+            .await
+            .expect("advance");
+        let d = w
+            .app
+            .contract(w.account, tacit.id)
+            .await
+            .expect("detail")
+            .view
+            .deadlines;
+        assert_eq!(d.last_day(), Some(date(2027, 10, 29)));
+        assert!(d.explain(Lang::Fr).contains("Trop tard"), "{}", d.explain(Lang::Fr));
+
+        // The open-ended contract, past its term, is terminable at any time with its notice.
+        w.app
+            .advance_clock(clock, "2027-03-01T12:00:00Z", &actor(&op))
+            .await
+            .expect("advance");
+        let d = w.app.contract(w.account, open.id).await.expect("detail").view.deadlines;
+        assert!(matches!(d.exit, contracts::Exit::AnyTime { .. }), "{:?}", d.exit);
+    })
+    .await;
+}
+
+async fn digests(w: &World, template: &str) -> usize {
+    w.emails(ADMIN.0, template)
+        .await
+        .into_iter()
+        .filter(|e| e.body_text.contains("FIB-42"))
+        .count()
+}
+
+// clause: CTR-REMINDERS (weekly digest)
+#[tokio::test]
+async fn the_weekly_digest_leaves_on_mondays() {
+    on_every_backend(async |db| {
+        let w = World::new(db).await;
+        // Thursday 1 October 2026; send-by 27 October.
+        let clock = on_clock(&w, "2026-10-01").await;
+        let admin = w.principal(ADMIN).await;
+        let op = w.principal(OPERATOR).await;
+        w.app
+            .set_contract_settings(
+                w.account,
+                SettingsInput {
+                    holder_kind: "professional".into(),
+                    lead_days: "30, 7".into(),
+                    weekly_digest: true,
+                    alsace_moselle: false,
+                },
+                &actor(&admin),
+            )
+            .await
+            .expect("settings");
+        w.app
+            .create_contract(w.account, &worked_example(), &actor(&admin))
+            .await
+            .expect("create");
+        w.app
+            .advance_clock(clock, "2026-10-04T12:00:00Z", &actor(&op))
+            .await
+            .expect("to Sunday");
+        assert_eq!(digests(&w, "contract_digest").await, 0);
+        assert_eq!(digests(&w, "contract_reminder").await, 0, "a digest instead");
+        w.app
+            .advance_clock(clock, "2026-10-05T12:00:00Z", &actor(&op))
+            .await
+            .expect("to Monday");
+        assert_eq!(digests(&w, "contract_digest").await, 1);
+    })
+    .await;
+}
