@@ -27,6 +27,11 @@ use store::files::FileMeta;
 /// The job kind that sends an account's reminders for one day (CTR-REMINDERS).
 pub const REMINDERS: &str = "contracts.reminders";
 
+/// The recurring job that makes sure every account with contracts has its next reminders run
+/// enqueued (a run enqueues the next day's itself; this starts the chain for accounts whose
+/// contracts came in another way, the demo's for instance, and restarts a broken one).
+pub const REMINDERS_SCHEDULE: &str = "contracts.reminders_schedule";
+
 /// The hour (Paris time) reminders leave.
 pub const REMINDER_HOUR: i8 = 7;
 
@@ -967,6 +972,21 @@ pub(crate) async fn run_reminders(app: &App, ctx: &jobs::JobContext) -> anyhow::
     match jobs::enqueue(&mut tx, spec, ctx.now).await {
         Ok(_) | Err(store::jobs::EnqueueError::Duplicate(_)) => {}
         Err(store::jobs::EnqueueError::Store(e)) => return Err(e.into()),
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The job [`REMINDERS_SCHEDULE`]: enqueues each account's next reminders run (idempotent).
+pub(crate) async fn schedule_reminders(ctx: &jobs::JobContext) -> anyhow::Result<()> {
+    let mut tx = ctx.db.write().await?;
+    for account in store::contracts::accounts_with_contracts(&mut tx).await? {
+        let now = store::clocks::now_for_account(&mut tx, account)
+            .await?
+            .unwrap_or(ctx.now);
+        enqueue_reminders(&mut tx, account, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     tx.commit().await?;
     Ok(())

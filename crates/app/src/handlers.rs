@@ -19,6 +19,8 @@ pub fn registry(app: &App) -> Registry {
     r.register(DIAGNOSTIC_PROBE, Probe);
     r.register(PRUNE, Prune);
     r.register(crate::contracts::REMINDERS, Reminders(app.clone()));
+    r.register(crate::contracts::REMINDERS_SCHEDULE, ScheduleReminders);
+    r.every(crate::contracts::REMINDERS_SCHEDULE, SignedDuration::from_hours(6));
     r.every(PRUNE, SignedDuration::from_hours(24));
     r
 }
@@ -27,6 +29,13 @@ struct Deliver(mail::Transport);
 struct Probe;
 struct Prune;
 struct Reminders(App);
+struct ScheduleReminders;
+
+impl Handler for ScheduleReminders {
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(crate::contracts::schedule_reminders(ctx))
+    }
+}
 
 impl Handler for Reminders {
     fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, anyhow::Result<()>> {

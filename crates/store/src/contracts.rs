@@ -343,6 +343,18 @@ pub async fn list(conn: &mut AnyConnection, account: AccountId, filter: &Contrac
     rows.iter().map(from_row).collect()
 }
 
+/// Every account that has at least one contract still running (platform scope).
+pub async fn accounts_with_contracts(conn: &mut AnyConnection) -> Result<Vec<AccountId>> {
+    let ids: Vec<String> = sqlx::query_scalar(
+        "SELECT DISTINCT account_id FROM contracts WHERE status <> 'terminated' ORDER BY account_id",
+    )
+    .fetch_all(conn)
+    .await?;
+    ids.iter()
+        .map(|s| s.parse().map_err(|_| corrupt("account_id", s)))
+        .collect()
+}
+
 pub async fn count(conn: &mut AnyConnection, account: AccountId) -> Result<i64> {
     Ok(
         sqlx::query_scalar("SELECT COUNT(*) FROM contracts WHERE account_id = $1")

@@ -716,3 +716,42 @@ async fn the_weekly_digest_leaves_on_mondays() {
     })
     .await;
 }
+
+// clause: CTR-REMINDERS (every account with contracts gets its daily run, the demo's too)
+#[tokio::test]
+async fn the_schedule_starts_each_accounts_reminders() {
+    on_every_backend(async |db| {
+        let w = World::new(db).await;
+        let reminder_jobs = async || {
+            let mut tx = w.db.read().await.expect("read");
+            let n: i64 = store::sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = $1 AND account_id = $2")
+                .bind(app::contracts::REMINDERS)
+                .bind(w.account.to_string())
+                .fetch_one(&mut *tx)
+                .await
+                .expect("count");
+            tx.commit().await.expect("commit");
+            n
+        };
+        assert_eq!(reminder_jobs().await, 0);
+        let now = app::system_now();
+        for _ in 0..2 {
+            let mut tx = w.db.write().await.expect("write");
+            jobs::enqueue(
+                &mut tx,
+                jobs::JobSpec::new(app::contracts::REMINDERS_SCHEDULE, serde_json::json!({}), now),
+                now,
+            )
+            .await
+            .expect("enqueue");
+            tx.commit().await.expect("commit");
+            w.drain_jobs().await;
+        }
+        assert_eq!(
+            reminder_jobs().await,
+            1,
+            "one run a day, however often the schedule runs"
+        );
+    })
+    .await;
+}
