@@ -166,10 +166,21 @@ fn fields_from_form(form: &BTreeMap<String, String>) -> ContractFields {
         .iter()
         .map(|c| (c.to_string(), form.get(*c).cloned().unwrap_or_default()))
         .collect();
-    let ways: Vec<&str> = SendingWay::ALL
+    // A way kept from before keeps its transit time (`registered_letter:5`).
+    let before: Vec<&str> = form
+        .get("ways_before")
+        .map(|w| w.split('|').collect())
+        .unwrap_or_default();
+    let ways: Vec<String> = SendingWay::ALL
         .into_iter()
         .filter(|w| form.contains_key(&format!("way_{}", w.code())))
-        .map(|w| w.code())
+        .map(|w| {
+            before
+                .iter()
+                .find(|b| b.split(':').next() == Some(w.code()))
+                .map(|b| b.to_string())
+                .unwrap_or_else(|| w.code().to_string())
+        })
         .collect();
     f.insert("ways".into(), ways.join("|"));
     f.insert(
