@@ -156,8 +156,8 @@ pub async fn insert(conn: &mut AnyConnection, c: &Contract) -> Result<()> {
     sqlx::query(
         "INSERT INTO contracts (id, account_id, reference, counterparty_name, counterparty_siren, counterparty_office, \
          counterparty_contact, category, terms, start_on, price_minor, currency, billing_period, owner, tags, notes, status, \
-         supplier_notice_on, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+         supplier_notice_on, created_by, created_at, updated_at, search_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)",
     )
     .bind(c.id.to_string())
     .bind(c.account_id.to_string())
@@ -180,6 +180,7 @@ pub async fn insert(conn: &mut AnyConnection, c: &Contract) -> Result<()> {
     .bind(c.created_by.map(|u| u.to_string()))
     .bind(us(c.created_at))
     .bind(us(c.updated_at))
+    .bind(contracts::search::search_key(r))
     .execute(conn)
     .await?;
     Ok(())
@@ -197,7 +198,8 @@ pub async fn update_record(
     let done = sqlx::query(
         "UPDATE contracts SET reference = $3, counterparty_name = $4, counterparty_siren = $5, counterparty_office = $6, \
          counterparty_contact = $7, category = $8, terms = $9, start_on = $10, price_minor = $11, currency = $12, \
-         billing_period = $13, owner = $14, tags = $15, notes = $16, supplier_notice_on = $17, updated_at = $18 \
+         billing_period = $13, owner = $14, tags = $15, notes = $16, supplier_notice_on = $17, updated_at = $18, \
+         search_key = $19 \
          WHERE account_id = $1 AND id = $2",
     )
     .bind(account.to_string())
@@ -218,6 +220,7 @@ pub async fn update_record(
     .bind(&r.notes)
     .bind(supplier_notice_on.map(|d| d.to_string()))
     .bind(us(now))
+    .bind(contracts::search::search_key(r))
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
@@ -291,7 +294,8 @@ pub async fn get(conn: &mut AnyConnection, account: AccountId, id: ContractId) -
 pub struct ContractFilter {
     pub status: Option<ContractStatus>,
     pub category: Option<Category>,
-    /// Words found in the counterparty, reference, notes or tags (case-insensitive).
+    /// Words found in the counterparty, reference, category, owner, tags or notes, whatever
+    /// their case and accents, singular or plural.
     pub search: Option<String>,
 }
 
@@ -307,26 +311,15 @@ pub async fn list(conn: &mut AnyConnection, account: AccountId, filter: &Contrac
         n += 1;
         sql.push_str(&format!(" AND category = ${n}"));
     }
-    let words: Vec<String> = filter
-        .search
-        .as_deref()
-        .unwrap_or("")
-        .split_whitespace()
+    // Folded, stemmed words (alphanumeric only: nothing to escape), each the start of a stem.
+    let words: Vec<String> = contracts::search::words(filter.search.as_deref().unwrap_or(""))
+        .into_iter()
         .take(8)
-        .map(|w| {
-            let escaped = w
-                .to_lowercase()
-                .replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_");
-            format!("%{escaped}%")
-        })
+        .map(|w| format!("% {w}%"))
         .collect();
     for _ in &words {
         n += 1;
-        sql.push_str(&format!(
-            " AND LOWER(counterparty_name || ' ' || reference || ' ' || notes || ' ' || tags || ' ' || COALESCE(owner, '')) LIKE ${n} ESCAPE '\\'"
-        ));
+        sql.push_str(&format!(" AND search_key LIKE ${n}"));
     }
     sql.push_str(" ORDER BY LOWER(counterparty_name), created_at");
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.to_string());

@@ -140,7 +140,7 @@ async fn a_contract_is_registered_with_its_deadlines_explained() {
             .contracts(
                 w.account,
                 &ListQuery {
-                    search: Some("DÉPÔT".to_lowercase()),
+                    search: Some("DEPOTS siege".into()),
                     ..Default::default()
                 },
             )

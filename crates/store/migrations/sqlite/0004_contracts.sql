@@ -19,6 +19,8 @@ CREATE TABLE contracts (
     -- JSON array of strings.
     tags TEXT NOT NULL,
     notes TEXT NOT NULL,
+    -- Accent-folded, stemmed words to search (contracts::search::search_key).
+    search_key TEXT NOT NULL,
     -- active, sent (letter sent), delivered, terminated.
     status TEXT NOT NULL,
     letter_way TEXT,
