@@ -1073,6 +1073,23 @@ async fn contracts_over_the_api_and_isolated() {
         assert_eq!(r.status(), StatusCode::OK);
         let ics = r.text().await.unwrap();
         assert!(ics.contains(&format!("UID:{id}-last-day@comptoir")), "{ics}");
+        // Terms assist (beyond every anchor): proposals with their sentences, and fields to confirm.
+        let text = "Le contrat est conclu pour une durée de 12 mois. Il est renouvelé par tacite reconduction.\n\
+                    Il peut être résilié par lettre recommandée avec accusé de réception moyennant un préavis de deux mois.";
+        let assisted = json_of(
+            c.post(format!("{}/api/v1/contracts/assist", s.base))
+                .bearer_auth(&b.key)
+                .json(&json!({ "text": text })),
+        )
+        .await;
+        assert_eq!(assisted["fields"]["term_months"], "12", "{assisted}");
+        assert_eq!(assisted["fields"]["notice"], "2", "{assisted}");
+        assert!(
+            assisted["proposal"]["notice"][0]["sentence"]
+                .as_str()
+                .unwrap()
+                .contains("préavis")
+        );
         let r = c.get(format!("{}/calendar/nope.ics", s.base)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         assert_unchanged(&s, &b).await;

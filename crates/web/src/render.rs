@@ -52,6 +52,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/contracts_import.html"),
     ),
     (
+        "contracts_assist.html",
+        include_str!("../templates/contracts_assist.html"),
+    ),
+    (
         "contracts_settings.html",
         include_str!("../templates/contracts_settings.html"),
     ),

@@ -565,6 +565,22 @@ async fn contract_pages_render() {
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(body.contains("id=\"import-errors\""));
+        // Terms assist: the proposals with their sentences, the form filled in.
+        let r = b.get("/contracts/assist").await;
+        assert_page("/contracts/assist", &r);
+        let text = "Le présent contrat est conclu pour une durée de 24 mois. Il se renouvelle par tacite \
+                    reconduction. Le client peut le résilier par lettre recommandée avec accusé de réception \
+                    moyennant un préavis de 3 mois.";
+        let r = b.post("/contracts/assist", &[("text", text)]).await;
+        assert_page("POST /contracts/assist", &r);
+        assert!(r.1.contains("id=\"proposal\""), "{}", r.1);
+        assert!(
+            r.1.contains("name=\"term_months\" type=\"text\"  value=\"24\"") || r.1.contains("value=\"24\""),
+            "{}",
+            r.1
+        );
+        let (status, _, _) = b.post("/contracts/assist", &[("text", " ")]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         let (status, csv, _) = b.get("/contracts/export.csv").await;
         assert_eq!(status, StatusCode::OK);
         assert!(csv.starts_with("reference,counterparty_name"));

@@ -783,10 +783,55 @@ async fn revoke_calendar(State(s): State<WebState>, client: Client, ApiUser(p): 
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
+#[derive(Deserialize, ToSchema)]
+pub struct AssistInput {
+    /// The contract's text, French or English.
+    text: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct AssistBody {
+    /// Every finding per field (`term`, `renewal`, `notice`, `ways`, `price`), each with its
+    /// `value`, the `sentence` it came from and that sentence's `lang`; the first is the best guess.
+    #[schema(value_type = Object)]
+    proposal: serde_json::Value,
+    /// The best guesses as a contract's fields (the body of POST /api/v1/contracts, as strings,
+    /// `ways` joined by `|`), starting on the account's today: to confirm or correct.
+    #[schema(value_type = Object)]
+    fields: serde_json::Value,
+}
+
+#[utoipa::path(post, path = "/api/v1/contracts/assist", tag = "contracts", security(("bearer" = [])), request_body = AssistInput,
+    responses((status = 200, body = AssistBody), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+async fn assist(
+    State(s): State<WebState>,
+    ApiUser(p): ApiUser,
+    ApiJson(body): ApiJson<AssistInput>,
+) -> Result<Response, ApiError> {
+    let account = account_of(&p)?;
+    let lang = p.user.lang;
+    if body.text.trim().is_empty() {
+        return Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "required",
+            Some("text"),
+            lang,
+        ));
+    }
+    let today = kernel::clock::paris_date(s.app.now_for(Some(account)).await.map_err(e(lang))?);
+    let proposal = contracts::propose(&body.text);
+    let fields = crate::pages::contracts::proposed_fields(&proposal, today);
+    Ok(ok(AssistBody {
+        proposal: serde_json::to_value(&proposal).unwrap_or_default(),
+        fields: serde_json::to_value(&fields).unwrap_or_default(),
+    }))
+}
+
 pub fn routes() -> OpenApiRouter<WebState> {
     OpenApiRouter::new()
         .routes(routes!(list_contracts, create_contract))
         .routes(routes!(dashboard))
+        .routes(routes!(assist))
         .routes(routes!(template))
         .routes(routes!(export))
         .routes(routes!(get_settings, put_settings))

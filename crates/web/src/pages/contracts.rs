@@ -27,6 +27,7 @@ pub fn router() -> Router<WebState> {
     Router::new()
         .route("/contracts", get(list_page).post(create))
         .route("/contracts/new", get(new_page))
+        .route("/contracts/assist", get(assist_page).post(assist))
         .route("/contracts/dashboard", get(dashboard_page))
         .route("/contracts/settings", get(settings_page).post(save_settings))
         .route("/contracts/calendar", post(renew_calendar))
@@ -199,6 +200,20 @@ fn form_view(
     error: Option<String>,
     status: StatusCode,
 ) -> Response {
+    form_view_with(s, page, action, fields, errors, error, status, context! {})
+}
+
+#[allow(clippy::too_many_arguments)]
+fn form_view_with(
+    s: &WebState,
+    page: &Page,
+    action: &str,
+    fields: &ContractFields,
+    errors: Errors,
+    error: Option<String>,
+    status: StatusCode,
+    extra: Value,
+) -> Response {
     let checked: Vec<String> = fields
         .get("ways")
         .map(|w| {
@@ -214,6 +229,7 @@ fn form_view(
             action => action, form => ser(fields), errors => errors, error => error,
             checked => checked, categories => categories(page.lang), ways => ways(page.lang),
             periods => contracts::BillingPeriod::ALL.iter().map(|p| p.code()).collect::<Vec<_>>(),
+            ..extra
         },
     );
     (status, html).into_response()
@@ -958,4 +974,142 @@ async fn calendar_feed(State(s): State<WebState>, client: Client, Path(file): Pa
             (StatusCode::INTERNAL_SERVER_ERROR, "error").into_response()
         }
     }
+}
+
+// ---- Terms assist ----
+
+async fn assist_page(State(s): State<WebState>, client: Client, csrf: CsrfToken, PageUser(p): PageUser) -> Response {
+    let page = page(&client, &csrf, "/contracts/assist", &p);
+    if account_of(&p).is_none() {
+        return forbidden(&page, &s, "account_required");
+    }
+    page.render(&s, "contracts_assist.html", context! { text => "" })
+        .into_response()
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct AssistForm {
+    text: String,
+}
+
+/// What was found, for people: the value and the sentence it came from.
+fn findings(p: &contracts::Proposal, lang: Lang) -> Vec<Value> {
+    use contracts::assist::{NoticeValue, TermValue};
+    let m = |k: &str| crate::i18n::message(lang, k).to_string();
+    let mut out = Vec::new();
+    for f in &p.term {
+        let v = match f.value {
+            TermValue::Months(n) => contracts::Notice::Months(n).describe(lang),
+            TermValue::Indefinite => m("ctr.renewal.open_ended"),
+        };
+        out.push(context! { what => m("ctr.f_term_months"), value => v, sentence => f.sentence.clone() });
+    }
+    for f in &p.renewal {
+        out.push(
+            context! { what => m("ctr.f_renewal"), value => m("ctr.renewal.tacit"), sentence => f.sentence.clone() },
+        );
+    }
+    for f in &p.notice {
+        let v = match f.value {
+            NoticeValue::Days(n) => contracts::Notice::Days(n).describe(lang),
+            NoticeValue::Months(n) => contracts::Notice::Months(n).describe(lang),
+            NoticeValue::Hours(h) => format!("{h} h"),
+            NoticeValue::BeforeDayOfMonth(d) => format!("< {d}"),
+        };
+        out.push(context! { what => m("ctr.f_notice"), value => v, sentence => f.sentence.clone() });
+    }
+    for f in &p.ways {
+        out.push(context! { what => m("ctr.f_ways"), value => f.value.label(lang), sentence => f.sentence.clone() });
+    }
+    for f in &p.price {
+        let v = format!(
+            "{} · {}",
+            money(f.value.amount_minor, &f.value.currency),
+            m(&format!("ctr.period.{}", f.value.period.code()))
+        );
+        out.push(context! { what => m("ctr.price"), value => v, sentence => f.sentence.clone() });
+    }
+    out
+}
+
+/// The best guesses as the form's fields, starting today, for the person to confirm or correct.
+pub fn proposed_fields(p: &contracts::Proposal, today: jiff::civil::Date) -> ContractFields {
+    let draft = p.draft(today);
+    let mut f: ContractFields = COLUMNS.iter().map(|c| (c.to_string(), String::new())).collect();
+    let mut set = |k: &str, v: String| {
+        f.insert(k.to_string(), v);
+    };
+    set("start_date", today.to_string());
+    set(
+        "term_months",
+        draft.term_months.map(|t| t.to_string()).unwrap_or_default(),
+    );
+    match draft.renewal {
+        contracts::Renewal::Tacit { months } => {
+            set("renewal", "tacit".into());
+            set("renewal_months", months.to_string());
+        }
+        other => set("renewal", other.code().into()),
+    }
+    match draft.notice {
+        contracts::Notice::Days(n) => {
+            set("notice", n.to_string());
+            set("notice_unit", "days".into());
+        }
+        contracts::Notice::Months(n) => {
+            set("notice", n.to_string());
+            set("notice_unit", "months".into());
+        }
+    }
+    set(
+        "ways",
+        draft.ways.iter().map(|w| w.way.code()).collect::<Vec<_>>().join("|"),
+    );
+    if let Some(price) = p.price.first() {
+        set("price", format_amount(price.value.amount_minor));
+        set("currency", price.value.currency.clone());
+        set("billing_period", price.value.period.code().into());
+    } else {
+        set("currency", "EUR".into());
+    }
+    f
+}
+
+async fn assist(
+    State(s): State<WebState>,
+    client: Client,
+    csrf: CsrfToken,
+    PageUser(p): PageUser,
+    CsrfForm(form): CsrfForm<AssistForm>,
+) -> Response {
+    let page = page(&client, &csrf, "/contracts/assist", &p);
+    let Some(account) = account_of(&p) else {
+        return forbidden(&page, &s, "account_required");
+    };
+    if form.text.trim().is_empty() {
+        let errors = Errors::from([(
+            "text".to_string(),
+            crate::i18n::message(page.lang, "required").to_string(),
+        )]);
+        let html = page.render(&s, "contracts_assist.html", context! { text => "", errors => errors });
+        return (StatusCode::UNPROCESSABLE_ENTITY, html).into_response();
+    }
+    let today = match s.app.now_for(Some(account)).await {
+        Ok(now) => kernel::clock::paris_date(now),
+        Err(e) => return error_page(&page, &s, &e),
+    };
+    let proposal = contracts::propose(&form.text);
+    let fields = proposed_fields(&proposal, today);
+    let found = findings(&proposal, page.lang);
+    form_view_with(
+        &s,
+        &page,
+        "/contracts",
+        &fields,
+        Errors::new(),
+        None,
+        StatusCode::OK,
+        context! { proposal => found, assisted => true },
+    )
 }
