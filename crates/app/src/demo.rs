@@ -132,6 +132,7 @@ impl App {
             )
             .await?;
         }
+        demo_contracts(&mut tx, account.id, now, &actor).await?;
         record(
             &mut tx,
             &actor,
@@ -145,4 +146,60 @@ impl App {
         self.forget_terms();
         Ok(DEMO_LOGINS.to_vec())
     }
+}
+
+/// Sample supplier contracts of the demo company, dated from today so that the dashboard shows
+/// deadlines coming up (CLOG-SERVICE).
+async fn demo_contracts(
+    conn: &mut sqlx::AnyConnection,
+    account: AccountId,
+    now: jiff::Timestamp,
+    actor: &Actor,
+) -> Result<(), AppError> {
+    use contracts::dates::add_months;
+    let today = kernel::clock::paris_date(now);
+    let start = |months_ago: i32| add_months(today, -months_ago).to_string();
+    let csv = format!(
+        "{header}\r\n\
+         FIB-2025-118,Orange Business,380129866,\"1 place des Droits de l'Homme, 93210 Saint-Denis\",resiliation@orange-business.test,telecom,{fibre},12,,tacit,12,3,months,registered_letter|email,89.00,EUR,monthly,Claire Martin,fibre|boutique,Fibre et téléphonie de la boutique\r\n\
+         ASS-778-42,Assurances Mutuelles du Rhône,552081317,\"8 quai Perrache, 69002 Lyon\",,insurance,{insurance},12,,tacit,12,2,months,registered_letter,1840.00,EUR,yearly,Claire Martin,multirisque,Multirisque professionnelle du fournil\r\n\
+         LOC-COPIEUR-7,Bureau Équipement Lyon,443061841,\"25 rue Garibaldi, 69006 Lyon\",,lease,{lease},36,,ends,,0,months,,65.00,EUR,monthly,Hugo Bernard,copieur,Location du copieur\r\n\
+         CAISSE-2024,Caisse Facile SAS,414842062,\"3 rue Molière, 69006 Lyon\",support@caisse-facile.test,software,{software},12,,tacit,12,1,months,email|online_form,39.90,EUR,monthly,Hugo Bernard,caisse,Logiciel de caisse\r\n",
+        header = contracts::csv_import::TEMPLATE_HEADER,
+        fibre = start(8),
+        insurance = start(9),
+        lease = start(30),
+        software = start(14),
+    );
+    let records = contracts::csv_import::import_csv(&csv)
+        .map_err(|e| AppError::Unexpected(anyhow::anyhow!("demo contracts: {e:?}")))?;
+    for r in records {
+        let c = store::contracts::Contract {
+            id: contracts::ContractId::new(),
+            account_id: account,
+            record: r,
+            status: store::contracts::ContractStatus::Active,
+            letter_way: None,
+            sent_on: None,
+            delivered_on: None,
+            proof_file_id: None,
+            ends_on: None,
+            terminated_on: None,
+            supplier_notice_on: None,
+            created_by: None,
+            created_at: now,
+            updated_at: now,
+        };
+        store::contracts::insert(&mut *conn, &c).await?;
+        record(
+            &mut *conn,
+            actor,
+            Some(account),
+            "contract.create",
+            Some(("contract", c.id.to_string())),
+            now,
+        )
+        .await?;
+    }
+    Ok(())
 }

@@ -20,6 +20,9 @@ pub fn registry(app: &App) -> Registry {
     r.register(PRUNE, Prune);
     r.register(crate::subscriptions::AUTO_ACTIVATE, AutoActivate(app.clone()));
     r.register(crate::invoicing::BILL_ACCOUNT, BillAccount(app.clone()));
+    r.register(crate::contracts::REMINDERS, Reminders(app.clone()));
+    r.register(crate::contracts::REMINDERS_SCHEDULE, ScheduleReminders);
+    r.every(crate::contracts::REMINDERS_SCHEDULE, SignedDuration::from_hours(6));
     r.every(PRUNE, SignedDuration::from_hours(24));
     r
 }
@@ -52,6 +55,21 @@ impl Handler for AutoActivate {
             self.0.auto_activate(account, id, ctx.now).await?;
             Ok(())
         })
+    }
+}
+
+struct Reminders(App);
+struct ScheduleReminders;
+
+impl Handler for ScheduleReminders {
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(crate::contracts::schedule_reminders(ctx))
+    }
+}
+
+impl Handler for Reminders {
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(crate::contracts::run_reminders(&self.0, ctx))
     }
 }
 

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod clocks;
+pub mod contracts;
 pub mod demo;
 pub mod emails;
 pub mod error;
@@ -14,6 +15,7 @@ pub mod handlers;
 pub mod invoicing;
 pub mod keys;
 pub mod kyc;
+pub mod letter;
 pub mod offers;
 pub mod subscriptions;
 pub mod terms;

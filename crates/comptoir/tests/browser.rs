@@ -232,6 +232,43 @@ async fn flow(c: &Client, server: &Server, lang: &str, step: &mut &'static str) 
     login(c, &base, admin_email, admin_password).await?;
     expect_lang(c, lang).await?;
 
+    *step = "contract";
+    goto(c, &format!("{base}/contracts/new")).await?;
+    fill(c, "#counterparty_name", "Télécom Exemple SAS").await?;
+    fill(c, "#counterparty_address", "1 rue de la Paix, 75002 Paris").await?;
+    fill(c, "#reference", "FIB-42").await?;
+    c.execute(
+        "document.querySelector('#category').value = 'telecom'; \
+         document.querySelector('#start_date').value = '2026-01-31';",
+        vec![],
+    )
+    .await
+    .map_err(|e| format!("setting the category and start: {e}"))?;
+    fill(c, "#term_months", "12").await?;
+    fill(c, "#notice", "3").await?;
+    click(c, "#contract-submit").await?;
+    wait_for(c, "#deadlines").await?;
+    let explanation = text(c, "#explanation").await?;
+    if !explanation.contains("2026") {
+        return Err(format!("no explained deadline: {explanation:?}"));
+    }
+    wait_for(c, "#letter-download").await?;
+
+    *step = "calendar";
+    goto(c, &format!("{base}/contracts/settings")).await?;
+    click(c, "#calendar-renew").await?;
+    wait_for(c, "#calendar-url").await?;
+    let feed = text(c, "#calendar-url").await?;
+    let ics = reqwest::get(feed.trim())
+        .await
+        .map_err(|e| e.to_string())?
+        .text()
+        .await
+        .map_err(|e| e.to_string())?;
+    if !ics.contains("-last-day@comptoir") {
+        return Err(format!("the feed has no last day: {ics}"));
+    }
+
     *step = "api_key";
     goto(c, &format!("{base}/settings/api-keys")).await?;
     fill(c, "#name", "navigateur").await?;

@@ -1038,3 +1038,196 @@ async fn subscriptions_over_the_api_and_isolated_between_accounts() {
         }
     }
 }
+
+/// The contracts module over HTTP (CLOG-SERVICE, CTR-LETTER, CTR-REMINDERS): account B registers
+/// a contract with a document; account A reaches none of it through any contract route or page
+/// (404, nothing changed); B downloads its letter and reads its calendar feed.
+// clause: CLOG-SERVICE, CLOG-NO-STAFF-ACCESS
+#[tokio::test]
+async fn contracts_over_the_api_and_isolated() {
+    for s in servers().await {
+        let c = client();
+        let a_key = key_for(&s.app, "admin@boulangerie-exemple.test", "admin-demo-2026").await;
+        let b = other_tenant(&s).await;
+        let input = json!({
+            "reference": "B-1", "counterparty_name": "Fournisseur B", "counterparty_siren": "732829320",
+            "counterparty_address": "1 rue de la Paix, 75002 Paris", "category": "software",
+            "start_date": "2026-01-31", "term_months": "12", "renewal": "tacit", "notice": "3",
+            "notice_unit": "months", "ways": ["registered_letter", "email"], "price": "49.90",
+            "currency": "EUR", "billing_period": "monthly", "tags": ["saas"]
+        });
+        // Bad input: the field named, nothing written.
+        let mut bad = input.clone();
+        bad["counterparty_siren"] = json!("732829321");
+        let r = c
+            .post(format!("{}/api/v1/contracts", s.base))
+            .bearer_auth(&b.key)
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let problem: Value = r.json().await.unwrap();
+        assert_eq!(problem["field"], "counterparty_siren");
+        let r = c
+            .post(format!("{}/api/v1/contracts", s.base))
+            .bearer_auth(&b.key)
+            .json(&input)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let created: Value = r.json().await.unwrap();
+        let id = id_of(&created);
+        assert!(created["deadlines"]["explanation"].as_str().unwrap().contains("31"));
+        let r = c
+            .post(format!(
+                "{}/api/v1/contracts/{id}/documents?file_name=contrat.pdf",
+                s.base
+            ))
+            .bearer_auth(&b.key)
+            .header("content-type", "application/octet-stream")
+            .body(pdf_of(2000))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let doc: Value = r.json().await.unwrap();
+        let doc_id = id_of(&doc);
+
+        // A walks every contract route with B's ids.
+        let walk: Vec<(reqwest::Method, String, Option<Value>)> = vec![
+            (reqwest::Method::GET, format!("/api/v1/contracts/{id}"), None),
+            (
+                reqwest::Method::PUT,
+                format!("/api/v1/contracts/{id}"),
+                Some(input.clone()),
+            ),
+            (reqwest::Method::DELETE, format!("/api/v1/contracts/{id}"), None),
+            (reqwest::Method::GET, format!("/api/v1/contracts/{id}/letter"), None),
+            (
+                reqwest::Method::GET,
+                format!("/api/v1/contracts/{id}/documents/{doc_id}"),
+                None,
+            ),
+            (reqwest::Method::POST, format!("/api/v1/contracts/{id}/documents"), None),
+            (
+                reqwest::Method::POST,
+                format!("/api/v1/contracts/{id}/steps?step=terminated&on=2026-02-01"),
+                None,
+            ),
+        ];
+        for (method, path, body) in walk {
+            let mut req = c
+                .request(method.clone(), format!("{}{path}", s.base))
+                .bearer_auth(&a_key);
+            req = match body {
+                Some(b) => req.json(&b),
+                None if method == reqwest::Method::POST => {
+                    req.header("content-type", "application/octet-stream").body(pdf_of(100))
+                }
+                None => req,
+            };
+            let r = req.send().await.unwrap();
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "{method} {path}");
+        }
+        let listed = json_of(c.get(format!("{}/api/v1/contracts", s.base)).bearer_auth(&a_key)).await;
+        assert!(listed.as_array().unwrap().iter().all(|x| x["id"] != id.as_str()));
+
+        // And every contract page.
+        let a = page_login(&c, &s.base, "admin@boulangerie-exemple.test", "admin-demo-2026").await;
+        for path in [
+            format!("/contracts/{id}"),
+            format!("/contracts/{id}/edit"),
+            format!("/contracts/{id}/letter.pdf"),
+            format!("/contracts/{id}/documents/{doc_id}"),
+        ] {
+            let r = c
+                .get(format!("{}{path}", s.base))
+                .header("cookie", &a.cookies)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "GET {path}");
+        }
+        for (path, fields) in [
+            (format!("/contracts/{id}"), vec![("counterparty_name", "Pris")]),
+            (format!("/contracts/{id}/delete"), vec![]),
+        ] {
+            let mut form: Vec<(&str, &str)> = fields.clone();
+            form.push(("csrf", &a.csrf));
+            let r = c
+                .post(format!("{}{path}", s.base))
+                .header("cookie", &a.cookies)
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "POST {path}");
+        }
+        for path in [format!("/contracts/{id}/documents"), format!("/contracts/{id}/steps")] {
+            let boundary = "xyz";
+            let body = format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"step\"\r\n\r\nterminated\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"on\"\r\n\r\n2026-02-01\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4\r\n--{boundary}--\r\n",
+                a.csrf
+            );
+            let r = c
+                .post(format!("{}{path}", s.base))
+                .header("cookie", &a.cookies)
+                .header("content-type", format!("multipart/form-data; boundary={boundary}"))
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "POST {path}");
+        }
+
+        // B's contract is as it was.
+        let detail = json_of(c.get(format!("{}/api/v1/contracts/{id}", s.base)).bearer_auth(&b.key)).await;
+        assert_eq!(detail["contract"]["counterparty"]["name"], "Fournisseur B");
+        assert_eq!(detail["contract"]["status"], "active");
+        assert_eq!(detail["documents"].as_array().map(Vec::len), Some(1));
+
+        // The letter (CTR-LETTER) and the calendar feed (CTR-REMINDERS).
+        let r = c
+            .get(format!("{}/api/v1/contracts/{id}/letter?way=email&lang=en", s.base))
+            .bearer_auth(&b.key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        assert_eq!(r.headers()["content-type"], "application/pdf");
+        assert!(r.bytes().await.unwrap().starts_with(b"%PDF-"));
+        let cal = json_of(
+            c.post(format!("{}/api/v1/contracts/calendar", s.base))
+                .bearer_auth(&b.key),
+        )
+        .await;
+        let url = cal["url"].as_str().unwrap();
+        let path = &url[url.find("/calendar/").unwrap()..];
+        let r = c.get(format!("{}{path}", s.base)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let ics = r.text().await.unwrap();
+        assert!(ics.contains(&format!("UID:{id}-last-day@comptoir")), "{ics}");
+        // Terms assist (beyond every anchor): proposals with their sentences, and fields to confirm.
+        let text = "Le contrat est conclu pour une durée de 12 mois. Il est renouvelé par tacite reconduction.\n\
+                    Il peut être résilié par lettre recommandée avec accusé de réception moyennant un préavis de deux mois.";
+        let assisted = json_of(
+            c.post(format!("{}/api/v1/contracts/assist", s.base))
+                .bearer_auth(&b.key)
+                .json(&json!({ "text": text })),
+        )
+        .await;
+        assert_eq!(assisted["fields"]["term_months"], "12", "{assisted}");
+        assert_eq!(assisted["fields"]["notice"], "2", "{assisted}");
+        assert!(
+            assisted["proposal"]["notice"][0]["sentence"]
+                .as_str()
+                .unwrap()
+                .contains("préavis")
+        );
+        let r = c.get(format!("{}/calendar/nope.ics", s.base)).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        assert_unchanged(&s, &b).await;
+    }
+}

@@ -242,7 +242,13 @@ impl<'a> Row<'a> {
 }
 
 fn parse_row(row: &Row<'_>) -> Result<ContractRecord, FieldErrors> {
-    let get = |name: &str| row.get(name);
+    parse_fields(|name| row.get(name))
+}
+
+/// Parses one contract from its fields named as the template's columns ([`COLUMNS`]), whatever
+/// they come from (a CSV line, a web form, an API body); errors name those columns.
+pub fn parse_fields<'a>(get: impl Fn(&str) -> &'a str) -> Result<ContractRecord, FieldErrors> {
+    let get = |name: &str| get(name).trim();
     let mut errors = FieldErrors::new();
     let reference = errors.check(text("reference", get("reference"), 100));
     let name = errors.check(required("counterparty_name", get("counterparty_name"), |r| {
@@ -379,7 +385,18 @@ pub fn export_csv(records: &[ContractRecord]) -> String {
         .terminator(csv::Terminator::CRLF)
         .from_writer(Vec::new());
     let mut rows: Vec<Vec<String>> = vec![COLUMNS.iter().map(|c| c.to_string()).collect()];
-    for r in records {
+    rows.extend(records.iter().map(record_fields));
+    for row in rows {
+        // Writing to a Vec cannot fail; a failure would only lose this row.
+        let _ = writer.write_record(&row);
+    }
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// A contract's fields in the order of [`COLUMNS`], as [`parse_fields`] reads them back.
+pub fn record_fields(r: &ContractRecord) -> Vec<String> {
+    {
         let t = &r.terms;
         let (renewal, renewal_months) = match t.renewal() {
             Renewal::Tacit { months } => ("tacit", months.to_string()),
@@ -402,7 +419,7 @@ pub fn export_csv(records: &[ContractRecord]) -> String {
             })
             .collect::<Vec<_>>()
             .join("|");
-        rows.push(vec![
+        vec![
             r.reference.clone(),
             r.counterparty.name.clone(),
             r.counterparty.siren.as_ref().map(|s| s.to_string()).unwrap_or_default(),
@@ -429,12 +446,6 @@ pub fn export_csv(records: &[ContractRecord]) -> String {
             r.owner.clone().unwrap_or_default(),
             r.tags.join("|"),
             r.notes.clone(),
-        ]);
+        ]
     }
-    for row in rows {
-        // Writing to a Vec cannot fail; a failure would only lose this row.
-        let _ = writer.write_record(&row);
-    }
-    let bytes = writer.into_inner().unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
 }

@@ -48,6 +48,7 @@ pub mod ical;
 pub mod letter;
 pub mod register;
 pub mod reminders;
+pub mod search;
 pub mod terms;
 
 pub use assist::{Proposal, propose};

@@ -48,6 +48,16 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         include_str!("../templates/subscription_activated.fr.txt"),
         include_str!("../templates/subscription_activated.en.txt"),
     ),
+    (
+        "contract_reminder",
+        include_str!("../templates/contract_reminder.fr.txt"),
+        include_str!("../templates/contract_reminder.en.txt"),
+    ),
+    (
+        "contract_digest",
+        include_str!("../templates/contract_digest.fr.txt"),
+        include_str!("../templates/contract_digest.en.txt"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]
@@ -224,7 +234,8 @@ mod tests {
         let t = Templates::new();
         let ctx = serde_json::json!({
             "name": "Claire", "company": "Dupont & Fils", "link": "http://x/y", "expires": "demain",
-            "inviter": "Paul", "role": "admin", "version": "2", "effective": "1 mars", "ended": "now", "reason": "r"
+            "inviter": "Paul", "role": "admin", "version": "2", "effective": "1 mars", "ended": "now", "reason": "r",
+            "count": 2, "items": [{"title": "T", "send_by": "1 mars", "days": 3, "explanation": "E", "link": "http://x"}]
         });
         for name in Templates::names() {
             for lang in Lang::ALL {

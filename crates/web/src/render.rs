@@ -48,6 +48,25 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("offer_plans.html", include_str!("../templates/offer_plans.html")),
     ("op_terms.html", include_str!("../templates/op_terms.html")),
     ("op_jobs.html", include_str!("../templates/op_jobs.html")),
+    ("contracts.html", include_str!("../templates/contracts.html")),
+    ("contract.html", include_str!("../templates/contract.html")),
+    ("contract_form.html", include_str!("../templates/contract_form.html")),
+    (
+        "contracts_dashboard.html",
+        include_str!("../templates/contracts_dashboard.html"),
+    ),
+    (
+        "contracts_import.html",
+        include_str!("../templates/contracts_import.html"),
+    ),
+    (
+        "contracts_assist.html",
+        include_str!("../templates/contracts_assist.html"),
+    ),
+    (
+        "contracts_settings.html",
+        include_str!("../templates/contracts_settings.html"),
+    ),
 ];
 
 pub struct Views {

@@ -145,6 +145,7 @@ fn assert_page(path: &str, (status, body, _): &(StatusCode, String, Option<Strin
     for prefix in [
         "nav.", "field.", "hint.", "ui.", "keys.", "users.", "op.", "grants.", "audit.", "terms.", "status.", "role.",
         "col.", "clocks.", "jobs.", "outbox.", "company.", "support.", "notice.", "signup.", "login.", "error.",
+        "ctr.",
     ] {
         for around in [">", "\"", " "] {
             let raw = format!("{around}{prefix}");
@@ -484,6 +485,182 @@ async fn operator_pages_render() {
         assert_eq!(status, StatusCode::SEE_OTHER);
         let r = b.get("/operator/clocks").await;
         assert_page("/operator/clocks", &r);
+    })
+    .await;
+}
+
+/// The first contract's id on the list page.
+fn first_contract(list: &str) -> String {
+    let start = list
+        .find("href=\"/contracts/0")
+        .or_else(|| list.find("href=\"/contracts/"))
+        .expect("a contract link");
+    let rest = &list[start + "href=\"/contracts/".len()..];
+    rest.chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+        .collect()
+}
+
+// clause: CLOG-SERVICE
+#[tokio::test]
+async fn contract_pages_render() {
+    in_every_setup(async |mut b, _| {
+        login(&mut b, "admin@boulangerie-exemple.test", "admin-demo-2026").await;
+        let list = b.get("/contracts").await;
+        assert_page("/contracts", &list);
+        assert!(list.1.contains("Orange Business"), "the demo's contracts are listed");
+        assert!(list.1.contains("id=\"nav-contracts\""));
+        let id = first_contract(&list.1);
+        for path in [
+            "/contracts/new".to_string(),
+            "/contracts/dashboard".to_string(),
+            "/contracts/import".to_string(),
+            "/contracts/settings".to_string(),
+            "/contracts?q=assurances&status=active&category=insurance&due=365".to_string(),
+            format!("/contracts/{id}"),
+            format!("/contracts/{id}/edit"),
+        ] {
+            let r = b.get(&path).await;
+            assert_page(&path, &r);
+        }
+        let dashboard = b.get("/contracts/dashboard").await;
+        assert!(dashboard.1.contains("class=\"bar\""), "spend chart");
+
+        // A bad form keeps the typed values and names the fields.
+        let bad = [
+            ("counterparty_name", "Énergie Locale"),
+            ("counterparty_siren", "123456789"),
+            ("category", "telecom"),
+            ("start_date", "2026-01-31"),
+            ("term_months", "12"),
+            ("renewal", "tacit"),
+            ("notice", "3"),
+            ("notice_unit", "months"),
+        ];
+        let (status, body, _) = b.post("/contracts", &bad).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.contains("id=\"counterparty_siren-error\""), "{body}");
+        assert!(body.contains("id=\"ways-error\""), "{body}");
+        assert!(body.contains("Énergie Locale"));
+        let mut good = bad.to_vec();
+        good[1] = ("counterparty_siren", "732829320");
+        good.push(("way_registered_letter", "on"));
+        good.push(("reference", "EL-7"));
+        let (status, _, location) = b.post("/contracts", &good).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let location = location.expect("location");
+        let page = b.get(&location).await;
+        assert_page(&location, &page);
+        assert!(page.1.contains("class=\"last-day\""), "the last day is shown");
+        let new_id = location
+            .trim_start_matches("/contracts/")
+            .split('?')
+            .next()
+            .expect("id")
+            .to_string();
+
+        // A document, the letter, a step.
+        let (status, body, _) = b
+            .upload(
+                &format!("/contracts/{new_id}/documents"),
+                &[],
+                ("contrat.pdf", b"%PDF-1.4 test"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+        let (status, body, _) = b
+            .upload(&format!("/contracts/{new_id}/documents"), &[], ("x.pdf", b"<html>"))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("id=\"file-error\""));
+        let (status, body, _) = b
+            .get(&format!("/contracts/{new_id}/letter.pdf?way=registered_letter"))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(body.starts_with("%PDF-"));
+        let (status, body, _) = b
+            .upload(
+                &format!("/contracts/{new_id}/steps"),
+                &[("step", "delivered"), ("on", "2026-01-01"), ("way", "")],
+                ("", b""),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let (status, _, _) = b
+            .upload(
+                &format!("/contracts/{new_id}/steps"),
+                &[("step", "sent"), ("on", "2026-01-01"), ("way", "registered_letter")],
+                ("", b""),
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let page = b.get(&format!("/contracts/{new_id}")).await;
+        assert_page("contract after sending", &page);
+        assert!(page.1.contains("id=\"letter-effect\""));
+
+        // Settings and the calendar address, shown once.
+        let (status, body, _) = b.post("/contracts/settings", &[("lead_days", "abc")]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let (status, body, _) = b.post("/contracts/calendar", &[]).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert!(body.contains("id=\"calendar-url\""));
+        let start = body.find("id=\"calendar-url\">").expect("feed url") + "id=\"calendar-url\">".len();
+        let url: String = body[start..].chars().take_while(|c| *c != '<').collect();
+        let url = url.replace("&#x2f;", "/");
+        let feed = url.trim_start_matches("http://localhost").to_string();
+        let (status, ics, _) = b.get(&feed).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(ics.starts_with("BEGIN:VCALENDAR"));
+
+        // CSV import: all or nothing, the faulty lines listed.
+        let (status, body, _) = b
+            .upload(
+                "/contracts/import",
+                &[],
+                (
+                    "c.csv",
+                    b"counterparty_name,category,start_date,renewal,notice\nX,food,2026-01-01,tacit,1\n",
+                ),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.contains("id=\"import-errors\""));
+        // Terms assist: the proposals with their sentences, the form filled in.
+        let r = b.get("/contracts/assist").await;
+        assert_page("/contracts/assist", &r);
+        let text = "Le présent contrat est conclu pour une durée de 24 mois. Il se renouvelle par tacite \
+                    reconduction. Le client peut le résilier par lettre recommandée avec accusé de réception \
+                    moyennant un préavis de 3 mois.";
+        let r = b.post("/contracts/assist", &[("text", text)]).await;
+        assert_page("POST /contracts/assist", &r);
+        assert!(r.1.contains("id=\"proposal\""), "{}", r.1);
+        assert!(
+            r.1.contains("name=\"term_months\" type=\"text\"  value=\"24\"") || r.1.contains("value=\"24\""),
+            "{}",
+            r.1
+        );
+        let (status, _, _) = b.post("/contracts/assist", &[("text", " ")]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, csv, _) = b.get("/contracts/export.csv").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(csv.starts_with("reference,counterparty_name"));
+        let (status, json, _) = b.get("/contracts/export.json").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(json.contains("EL-7"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn member_contract_pages_render() {
+    in_every_setup(async |mut b, _| {
+        login(&mut b, "user@boulangerie-exemple.test", "utilisateur-demo-2026").await;
+        for path in ["/contracts", "/contracts/new", "/contracts/dashboard"] {
+            let r = b.get(path).await;
+            assert_page(path, &r);
+        }
+        let (status, _, _) = b.get("/contracts/settings").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "settings are the administrators'");
     })
     .await;
 }

@@ -2,6 +2,7 @@
 //! `/api/v1/openapi.json` and readable at `/api/v1/docs`.
 
 mod account;
+pub(crate) mod contracts;
 mod docs;
 mod idempotency;
 mod invoices;
@@ -108,6 +109,7 @@ fn api_routes() -> OpenApiRouter<WebState> {
         .merge(offers::routes())
         .merge(subscriptions::routes())
         .merge(invoices::routes())
+        .merge(contracts::routes())
 }
 
 pub fn router(state: WebState) -> Router<WebState> {

@@ -2,6 +2,7 @@
 //! builds the context every template expects (language, user, CSRF token, current path).
 
 mod account;
+pub mod contracts;
 mod invoices;
 mod offers;
 mod operator;
@@ -30,6 +31,7 @@ pub fn router() -> Router<WebState> {
         .merge(offers::router())
         .merge(subscriptions::router())
         .merge(invoices::router())
+        .merge(contracts::router())
 }
 
 async fn css() -> Response {
