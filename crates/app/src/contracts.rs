@@ -186,7 +186,7 @@ fn not_checked() -> AppError {
 
 /// The instant reminders leave on `day`.
 pub fn reminder_instant(day: Date) -> Timestamp {
-    let tz = jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC);
+    let tz = kernel::clock::paris();
     day.at(REMINDER_HOUR, 0, 0, 0)
         .to_zoned(tz)
         .map(|z| z.timestamp())

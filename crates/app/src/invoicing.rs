@@ -12,7 +12,7 @@ use billing::offer::{LateInterest, PaymentTerms};
 use billing::subscription::SubscriptionState;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
+use kernel::clock::paris;
 use kernel::{AccountId, InvoiceId, Lang, SubscriptionId};
 use std::collections::BTreeMap;
 use store::invoices::{StoredInvoice, StoredLine};
@@ -23,10 +23,6 @@ pub const BILL_ACCOUNT: &str = "billing.account";
 /// Periods looked at per subscription and run: decades of monthly periods, a bound that keeps a
 /// mistaken `until` from looping for ever.
 const MAX_PERIODS: u32 = 1200;
-
-fn paris() -> TimeZone {
-    TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC)
-}
 
 fn unexpected(e: impl std::fmt::Display) -> AppError {
     AppError::Unexpected(anyhow::anyhow!("{e}"))
@@ -481,22 +477,9 @@ impl App {
     }
 }
 
-/// An amount in cents as invoices print it (`1 234,50 €` / `€1,234.50`).
+/// An amount in cents as invoices print it (PDF-safe grouping: a plain no-break space).
 pub fn money(cents: i64, lang: Lang) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let (euros, rest) = (cents.abs() / 100, cents.abs() % 100);
-    let digits = euros.to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(if lang == Lang::Fr { '\u{a0}' } else { ',' });
-        }
-        grouped.push(c);
-    }
-    match lang {
-        Lang::Fr => format!("{sign}{grouped},{rest:02}\u{a0}€"),
-        Lang::En => format!("{sign}€{grouped}.{rest:02}"),
-    }
+    billing::money::format_euros(cents, lang, '\u{a0}')
 }
 
 /// The invoice as a PDF, in French or English.

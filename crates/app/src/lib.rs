@@ -221,7 +221,7 @@ impl Actor {
 
 /// Formats an instant for people, in Europe/Paris.
 pub fn human_time(t: Timestamp, lang: kernel::Lang) -> String {
-    let zoned = t.to_zoned(jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC));
+    let zoned = t.to_zoned(kernel::clock::paris());
     match lang {
         kernel::Lang::Fr => zoned.strftime("%d/%m/%Y à %H:%M (heure de Paris)").to_string(),
         kernel::Lang::En => zoned.strftime("%Y-%m-%d %H:%M (Paris time)").to_string(),

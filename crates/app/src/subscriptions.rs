@@ -9,7 +9,7 @@ use billing::subscription::{Subscription, SubscriptionState};
 use billing::{BillingPeriod, Offer, Quota, Selection, TerminationRequest};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use jiff::tz::TimeZone;
+use kernel::clock::paris;
 use kernel::{AccountId, FieldErrors, SubscriptionId};
 use serde::Deserialize;
 use sqlx::AnyConnection;
@@ -52,10 +52,6 @@ pub struct Cancellation {
     pub ends_on: Date,
     /// Too late for the coming renewal: accepted for the following one, and said so.
     pub for_a_later_renewal: bool,
-}
-
-fn paris() -> TimeZone {
-    TimeZone::get("Europe/Paris").unwrap_or(TimeZone::UTC)
 }
 
 fn period_of(raw: &str) -> Option<BillingPeriod> {
@@ -177,9 +173,17 @@ impl App {
             }
         }
         tx.commit().await?;
+        // Each account's day is read once, not once per subscription.
+        let mut days = std::collections::HashMap::new();
+        for account in names.keys() {
+            days.insert(*account, kernel::clock::paris_date(self.now_for(Some(*account)).await?));
+        }
         let mut out = Vec::with_capacity(list.len());
         for s in list {
-            let today = kernel::clock::paris_date(self.now_for(Some(s.account_id)).await?);
+            let today = days
+                .get(&s.account_id)
+                .copied()
+                .unwrap_or_else(|| kernel::clock::paris_date(crate::system_now()));
             let name = names.get(&s.account_id).cloned().unwrap_or_default();
             out.push((name, self.view(s, today).await?));
         }

@@ -305,6 +305,26 @@ impl fmt::Display for Rate {
     }
 }
 
+/// An amount as people read it on screens and invoices: `19,90 €` in French, `€19.90` in
+/// English, thousands grouped. French groups with `french_group`: a narrow no-break space on
+/// screens, a plain no-break space where only WinAnsi characters print (PDF).
+pub fn format_euros(cents: i64, lang: kernel::Lang, french_group: char) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let (euros, rest) = (cents.unsigned_abs() / 100, cents.unsigned_abs() % 100);
+    let digits = euros.to_string();
+    let mut grouped = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(if lang == kernel::Lang::Fr { french_group } else { ',' });
+        }
+        grouped.push(c);
+    }
+    match lang {
+        kernel::Lang::Fr => format!("{sign}{grouped},{rest:02}\u{a0}€"),
+        kernel::Lang::En => format!("{sign}€{grouped}.{rest:02}"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

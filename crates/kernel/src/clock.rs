@@ -44,10 +44,15 @@ pub fn from_micros(us: i64) -> Timestamp {
     Timestamp::from_microsecond(us).unwrap_or(if us < 0 { Timestamp::MIN } else { Timestamp::MAX })
 }
 
-/// The calendar day `t` falls on in France, where the platform's legal deadlines are counted.
+/// France's time zone, where the platform's legal deadlines are counted (UTC if the bundled
+/// database somehow lacks it).
+pub fn paris() -> jiff::tz::TimeZone {
+    jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC)
+}
+
+/// The calendar day `t` falls on in France.
 pub fn paris_date(t: Timestamp) -> jiff::civil::Date {
-    let tz = jiff::tz::TimeZone::get("Europe/Paris").unwrap_or(jiff::tz::TimeZone::UTC);
-    t.to_zoned(tz).date()
+    t.to_zoned(paris()).date()
 }
 
 #[cfg(test)]

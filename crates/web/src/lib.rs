@@ -68,11 +68,15 @@ pub fn router(state: WebState) -> Router {
 
 /// A stored file sent back as a download, with the type its bytes were recognised as.
 pub fn download(meta: &store::files::FileMeta, bytes: Vec<u8>) -> axum::response::Response {
+    attachment(&meta.content_type, &meta.file_name, bytes)
+}
+
+/// Bytes sent as a file to save: its type, its name (RFC 6266: an ASCII fallback for old
+/// clients and the exact UTF-8 name percent-encoded), and no content sniffing.
+pub fn attachment(content_type: &str, file_name: &str, bytes: Vec<u8>) -> axum::response::Response {
     use axum::http::header;
     use axum::response::IntoResponse;
-    // RFC 6266: an ASCII fallback for old clients, and the exact UTF-8 name percent-encoded.
-    let ascii: String = meta
-        .file_name
+    let ascii: String = file_name
         .chars()
         .map(|c| {
             if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
@@ -82,8 +86,7 @@ pub fn download(meta: &store::files::FileMeta, bytes: Vec<u8>) -> axum::response
             }
         })
         .collect();
-    let encoded: String = meta
-        .file_name
+    let encoded: String = file_name
         .bytes()
         .map(|b| {
             if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
@@ -96,7 +99,7 @@ pub fn download(meta: &store::files::FileMeta, bytes: Vec<u8>) -> axum::response
     let disposition = format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}");
     (
         [
-            (header::CONTENT_TYPE, meta.content_type.clone()),
+            (header::CONTENT_TYPE, content_type.to_string()),
             (header::CONTENT_DISPOSITION, disposition),
             (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
         ],

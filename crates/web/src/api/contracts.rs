@@ -2,7 +2,7 @@
 //! deadlines explained, documents, the termination letter and its steps, the dashboard, CSV
 //! import and export, settings and the calendar feed. Another account's id is 404.
 
-use super::{ApiJson, ApiQuery, created, e, ok, parse};
+use super::{ApiJson, ApiQuery, admin_account, created, e, ok, parse};
 use crate::WebState;
 use crate::auth::{ApiUser, Client};
 use crate::error::{ApiError, FieldProblem};
@@ -23,18 +23,6 @@ fn account_of(p: &Principal) -> Result<AccountId, ApiError> {
     p.user
         .account_id
         .ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "account_required", None, p.user.lang))
-}
-
-fn admin_account(p: &Principal) -> Result<AccountId, ApiError> {
-    if !p.is_admin() {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "admin_required",
-            None,
-            p.user.lang,
-        ));
-    }
-    account_of(p)
 }
 
 #[derive(Serialize, ToSchema)]

@@ -1,13 +1,12 @@
 //! Invoices over the API: an administrator's, with lines and PDF; every invoice for operators.
 
-use super::{ApiQuery, e, ok, page_params, parse};
+use super::{ApiQuery, admin_account, e, ok, page_params, parse};
 use crate::WebState;
 use crate::auth::ApiUser;
 use crate::error::ApiError;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::Response;
-use kernel::{AccountId, InvoiceId};
+use kernel::InvoiceId;
 use serde::{Deserialize, Serialize};
 use store::invoices::{StoredInvoice, StoredLine};
 use utoipa::{IntoParams, ToSchema};
@@ -95,18 +94,6 @@ fn body(i: &StoredInvoice, lines: Option<&[StoredLine]>) -> InvoiceBody {
                 })
                 .collect()
         }),
-    }
-}
-
-fn admin_account(p: &app::auth::Principal) -> Result<AccountId, ApiError> {
-    match (p.account.as_ref(), p.is_admin()) {
-        (Some(a), true) => Ok(a.id),
-        _ => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "admin_required",
-            None,
-            p.user.lang,
-        )),
     }
 }
 

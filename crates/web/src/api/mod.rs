@@ -242,3 +242,17 @@ pub(crate) fn ok<T: serde::Serialize>(v: T) -> axum::response::Response {
 pub(crate) fn created<T: serde::Serialize>(v: T) -> axum::response::Response {
     (StatusCode::CREATED, Json(v)).into_response()
 }
+
+/// The caller's account when the caller is one of its administrators; 403 `admin_required`
+/// otherwise (operator staff included: they administer no account).
+pub(crate) fn admin_account(p: &app::auth::Principal) -> Result<kernel::AccountId, ApiError> {
+    match (p.user.account_id, p.is_admin()) {
+        (Some(account), true) => Ok(account),
+        _ => Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "admin_required",
+            None,
+            p.user.lang,
+        )),
+    }
+}

@@ -1,11 +1,10 @@
 //! Subscriptions over the API: an administrator's group, subscribing, activating, cancelling,
 //! unticking renewal; operator staff's list, activation and recorded letters.
 
-use super::{ApiJson, ApiQuery, created, e, ok, page_params, parse};
+use super::{ApiJson, ApiQuery, admin_account, created, e, ok, page_params, parse};
 use crate::WebState;
 use crate::auth::{ApiUser, Client};
 use crate::error::ApiError;
-use app::auth::Principal;
 use app::subscriptions::{Cancellation, SubscribeInput, SubscriptionView};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -106,18 +105,6 @@ pub struct SubscribeBody {
     units: BTreeMap<String, u32>,
     #[serde(default)]
     options: BTreeMap<String, u32>,
-}
-
-fn admin_account(p: &Principal) -> Result<AccountId, ApiError> {
-    match (p.account.as_ref(), p.is_admin()) {
-        (Some(a), true) => Ok(a.id),
-        _ => Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "admin_required",
-            None,
-            p.user.lang,
-        )),
-    }
 }
 
 #[utoipa::path(get, path = "/api/v1/subscriptions", tag = "subscriptions", security(("bearer" = [])),

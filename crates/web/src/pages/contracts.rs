@@ -3,7 +3,7 @@
 //! import and export, settings and the calendar feed. Every account user works here; the
 //! settings are the administrators'.
 
-use super::{NoticeQuery, Page, error_page, forbidden, form_failure, not_found, see_other, ser};
+use super::{NoticeQuery, Page, admin_account, error_page, forbidden, form_failure, not_found, see_other, ser};
 use crate::WebState;
 use crate::auth::{Client, CsrfForm, CsrfToken, CsrfUpload, PageUser};
 use app::auth::Principal;
@@ -668,15 +668,7 @@ pub fn letter_name(lang: Lang) -> &'static str {
 }
 
 pub fn pdf_response(name: &str, bytes: Vec<u8>) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff".to_string()),
-        ],
-        bytes,
-    )
-        .into_response()
+    crate::attachment("application/pdf", name, bytes)
 }
 
 // ---- Dashboard ----
@@ -771,14 +763,7 @@ async fn import(
 }
 
 fn attachment(content_type: &str, name: &str, body: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, content_type.to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
-        ],
-        body,
-    )
-        .into_response()
+    crate::attachment(content_type, name, body.into_bytes())
 }
 
 async fn template_csv(PageUser(_): PageUser) -> Response {
@@ -844,10 +829,6 @@ async fn settings_view(s: &WebState, page: &Page, account: AccountId, extra: Val
         }
         Err(e) => error_page(page, s, &e),
     }
-}
-
-fn admin_account(p: &Principal) -> Option<AccountId> {
-    if p.is_admin() { p.user.account_id } else { None }
 }
 
 async fn settings_page(

@@ -1,13 +1,12 @@
 //! Invoices: administrators read their account's, as a page and as a PDF; operator staff list
 //! every invoice (administrative data).
 
-use super::{Page, Pager, error_page, forbidden, not_found};
+use super::{Page, Pager, admin_account, error_page, forbidden, not_found};
 use crate::WebState;
 use crate::auth::{Client, CsrfToken, PageUser};
 use app::invoicing::money;
 use axum::Router;
 use axum::extract::{Path, Query, State};
-use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use kernel::{InvoiceId, Lang};
@@ -39,10 +38,6 @@ fn line_row(l: &StoredLine, lang: Lang) -> Value {
         vat_rate => format!("{} %", l.vat_rate_bp as f64 / 100.0), amount => money(l.amount, lang),
         period_start => l.period_start.clone(), period_end => l.period_end.clone(),
     }
-}
-
-fn admin_account(p: &app::auth::Principal) -> Option<kernel::AccountId> {
-    p.account.as_ref().map(|a| a.id).filter(|_| p.is_admin())
 }
 
 async fn list(State(s): State<WebState>, client: Client, csrf: CsrfToken, PageUser(p): PageUser) -> Response {
@@ -132,17 +127,7 @@ async fn pdf(
 pub fn pdf_response(invoice: &StoredInvoice, lines: &[StoredLine], lang: Lang) -> Response {
     let bytes = app::invoicing::invoice_pdf(invoice, lines, lang);
     let name = invoice.display_number().unwrap_or_else(|| "draft".into());
-    (
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{name}.pdf\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response()
+    crate::attachment("application/pdf", &format!("{name}.pdf"), bytes)
 }
 
 #[derive(Deserialize, Default)]

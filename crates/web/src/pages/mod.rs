@@ -304,3 +304,8 @@ pub fn limit_message(lang: Lang, key: &str, limit: u64) -> String {
 }
 
 pub use invoices::pdf_response as invoice_pdf_response;
+
+/// The caller's account when the caller is one of its administrators.
+pub fn admin_account(p: &app::auth::Principal) -> Option<kernel::AccountId> {
+    p.user.account_id.filter(|_| p.is_admin())
+}

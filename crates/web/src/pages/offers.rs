@@ -23,21 +23,7 @@ pub fn router() -> Router<WebState> {
 
 /// An amount in cents for people: `19,90 €` in French, `€19.90` in English.
 pub fn money(cents: i64, lang: Lang) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    let (euros, rest) = (cents.abs() / 100, cents.abs() % 100);
-    // Thousands grouped, as invoices print them.
-    let digits = euros.to_string();
-    let mut grouped = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(if lang == Lang::Fr { '\u{202f}' } else { ',' });
-        }
-        grouped.push(c);
-    }
-    match lang {
-        Lang::Fr => format!("{sign}{grouped},{rest:02}\u{a0}€"),
-        Lang::En => format!("{sign}€{grouped}.{rest:02}"),
-    }
+    billing::money::format_euros(cents, lang, '\u{202f}')
 }
 
 fn quota_text(q: &Quota, lang: Lang) -> String {

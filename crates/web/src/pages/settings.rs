@@ -1,7 +1,7 @@
 //! Account settings: API keys (every user), users, company, audit trail and support access
 //! (administrators).
 
-use super::{NoticeQuery, Page, error_page, forbidden, form_failure, not_found, see_other, ser};
+use super::{NoticeQuery, Page, admin_account, error_page, forbidden, form_failure, not_found, see_other, ser};
 use crate::WebState;
 use crate::auth::{Client, CsrfForm, CsrfToken, CsrfUpload, PageUser};
 use app::auth::Principal;
@@ -38,10 +38,6 @@ pub fn router() -> Router<WebState> {
 }
 
 type Errors = BTreeMap<String, String>;
-
-fn admin_account(p: &Principal) -> Option<kernel::AccountId> {
-    if p.is_admin() { p.user.account_id } else { None }
-}
 
 // ---- API keys ----
 

@@ -2,7 +2,7 @@
 //! renewal; operator staff see every subscription, activate and record letters.
 
 use super::offers::{money, offer_view};
-use super::{NoticeQuery, Page, Pager, error_page, forbidden, form_failure, not_found, see_other, ser};
+use super::{NoticeQuery, Page, Pager, admin_account, error_page, forbidden, form_failure, not_found, see_other, ser};
 use crate::WebState;
 use crate::auth::{Client, CsrfForm, CsrfToken, PageUser};
 use app::subscriptions::{SubscribeInput, SubscriptionView};
@@ -62,10 +62,6 @@ pub fn subscription_row(v: &SubscriptionView, lang: Lang) -> Value {
         entitlements => plan.map(|p| p.entitlements.keys().cloned().collect::<Vec<_>>()).unwrap_or_default(),
         cancel_ways => v.offer.notice.ways.iter().map(ToString::to_string).collect::<Vec<_>>(),
     }
-}
-
-fn admin_account(p: &app::auth::Principal) -> Option<AccountId> {
-    p.account.as_ref().map(|a| a.id).filter(|_| p.is_admin())
 }
 
 #[derive(Default)]
@@ -185,6 +181,16 @@ async fn subscribe(
 #[derive(Deserialize, Default)]
 struct Empty {}
 
+/// What to tell after a cancellation: when it ends, and whether it came too late for the
+/// coming renewal.
+fn cancellation_notice(c: &app::subscriptions::Cancellation) -> &'static str {
+    if c.for_a_later_renewal {
+        "notice.cancelled_later"
+    } else {
+        "notice.cancelled"
+    }
+}
+
 /// Shared by the per-subscription actions: parse the id, run, redirect with a notice or show
 /// the page again with the reason.
 async fn act<F, Fut>(s: &WebState, page: &Page, account: AccountId, id: &str, run: F) -> Response
@@ -246,13 +252,10 @@ async fn cancel(
     };
     let actor = client.actor(&p);
     act(&s, &page, account, &id, async |id| {
-        s.app.cancel_subscription(account, id, &actor).await.map(|c| {
-            if c.for_a_later_renewal {
-                "notice.cancelled_later"
-            } else {
-                "notice.cancelled"
-            }
-        })
+        s.app
+            .cancel_subscription(account, id, &actor)
+            .await
+            .map(|c| cancellation_notice(&c))
     })
     .await
 }
@@ -271,13 +274,10 @@ async fn untick(
     };
     let actor = client.actor(&p);
     act(&s, &page, account, &id, async |id| {
-        s.app.untick_renewal(account, id, &actor).await.map(|c| {
-            if c.for_a_later_renewal {
-                "notice.cancelled_later"
-            } else {
-                "notice.cancelled"
-            }
-        })
+        s.app
+            .untick_renewal(account, id, &actor)
+            .await
+            .map(|c| cancellation_notice(&c))
     })
     .await
 }
@@ -443,8 +443,7 @@ async fn operator_letter(
         )
         .await
     {
-        Ok(c) if c.for_a_later_renewal => see_other("/operator/subscriptions?notice=notice.cancelled_later"),
-        Ok(_) => see_other("/operator/subscriptions?notice=notice.cancelled"),
+        Ok(c) => see_other(&format!("/operator/subscriptions?notice={}", cancellation_notice(&c))),
         Err(e) => error_page(&page, &s, &e),
     }
 }
