@@ -93,7 +93,7 @@ impl App {
                 continue;
             }
             let schedule = offer.schedule(start, s.selection.period);
-            let pending = store::subscriptions::pending_units(&mut tx, account, s.id).await?;
+            let pending = &s.pending;
             for index in 0..MAX_PERIODS {
                 let period = schedule.billed_period(index).map_err(unexpected)?;
                 if period.dates.start > until || s.ends_on.is_some_and(|end| period.dates.start >= end) {
@@ -103,14 +103,20 @@ impl App {
                 if store::invoices::is_billed(&mut tx, s.id, &key).await? {
                     continue;
                 }
-                // A change of quantities counts from the period it was scheduled for; once that
-                // period is billed it becomes the subscription's own.
+                // A change of quantities or a move to a cheaper plan counts from the period it
+                // was scheduled for; once that period is billed it becomes the subscription's own.
                 let mut selection = s.selection.clone();
-                if let Some((units, from)) = &pending
-                    && period.dates.start >= *from
+                if let Some(change) = pending
+                    && period.dates.start >= change.from
                 {
-                    selection.units = units.clone();
-                    store::subscriptions::apply_pending_units(&mut tx, account, s.id).await?;
+                    if let Some(plan) = &change.plan {
+                        selection.plan = plan.clone();
+                    }
+                    selection.units = change.units.clone();
+                    store::subscriptions::apply_pending_change(&mut tx, account, s.id).await?;
+                    if offer.plan(&selection.plan).is_ok_and(|p| p.is_free()) {
+                        break;
+                    }
                 }
                 let lines = period_lines(&offer, &selection, &period, index == 0).map_err(unexpected)?;
                 let entry = due.entry(period.dates.start).or_default();
@@ -122,7 +128,6 @@ impl App {
                     .or_insert_with(|| offer.clone());
             }
         }
-        let admins = store::users::admins_of(&mut tx, account).await?;
         let mut made = Vec::new();
         for (billing_date, entries) in due {
             if entries.is_empty() {
@@ -132,67 +137,11 @@ impl App {
                 .get(&billing_date)
                 .cloned()
                 .ok_or_else(|| unexpected("an offer for every billing date"))?;
-            let lines: Vec<InvoiceLine> = entries.iter().map(|(_, _, l, _)| l.clone()).collect();
-            let t = totals(&lines);
-            let due_on = offer
-                .payment
-                .as_ref()
-                .map(|p| p.terms.due_on(billing_date, billing_date))
-                .transpose()
-                .map_err(unexpected)?
-                .unwrap_or(billing_date);
-            let series = format!("F-{}", billing_date.year());
-            let number = store::invoices::next_number(&mut tx, &series).await?;
-            let seller = &self.config.seller;
-            let invoice = StoredInvoice {
-                id: InvoiceId::new(),
-                account_id: account,
-                kind: "invoice".into(),
-                status: "issued".into(),
-                series,
-                number: Some(number),
-                issued_on: Some(billing_date.to_string()),
-                due_on: Some(due_on.to_string()),
-                billing_date: billing_date.to_string(),
-                seller: serde_json::json!({
-                    "legal_name": seller.legal_name, "address": seller.address, "siren": seller.siren,
-                    "vat_number": seller.vat_number, "legal_notice": seller.legal_notice,
-                }),
-                buyer: serde_json::json!({
-                    "legal_name": buyer.legal_name,
-                    "address": format!("{}\n{} {}\n{}", buyer.address_line, buyer.postal_code, buyer.city, buyer.country),
-                    "siren": buyer.siren, "vat_number": buyer.vat_number,
-                }),
-                mentions: mentions(&offer, due_on),
-                total_excl: t.excl_vat.0,
-                total_vat: t.vat_total.0,
-                total_incl: t.incl_vat.0,
-                vat_breakdown: serde_json::Value::Array(
-                    t.vat
-                        .iter()
-                        .map(|(bp, (base, tax))| serde_json::json!({"rate_bp": bp, "base": base.0, "tax": tax.0}))
-                        .collect(),
-                ),
-                created_at: now,
-                finalized_at: Some(now),
-            };
-            let stored_lines: Vec<StoredLine> = entries
-                .iter()
-                .enumerate()
-                .map(|(i, (sub, _, l, _))| StoredLine {
-                    position: i as i64 + 1,
-                    subscription_id: Some(*sub),
-                    kind: l.kind.clone(),
-                    description: l.description.clone(),
-                    quantity: l.quantity as i64,
-                    unit_price_micros: l.unit_price.micros(),
-                    vat_rate_bp: i64::from(l.vat_rate.basis_points()),
-                    amount: l.amount.0,
-                    period_start: l.period.map(|p| p.start.to_string()),
-                    period_end: l.period.map(|p| p.end.to_string()),
-                })
-                .collect();
-            store::invoices::insert(&mut tx, &invoice, &stored_lines).await?;
+            let lines: Vec<(Option<SubscriptionId>, InvoiceLine)> =
+                entries.iter().map(|(s, _, l, _)| (Some(*s), l.clone())).collect();
+            let invoice = self
+                .issue_invoice(&mut tx, &buyer, &offer, billing_date, &lines, now)
+                .await?;
             let mut periods: Vec<(SubscriptionId, &String)> = entries.iter().map(|(s, _, _, k)| (*s, k)).collect();
             periods.sort();
             periods.dedup();
@@ -203,38 +152,115 @@ impl App {
                     return Ok(Vec::new());
                 }
             }
-            record(
-                &mut tx,
-                &Actor::system(),
-                Some(account),
-                "invoice.issue",
-                Some(("invoice", invoice.id.to_string())),
-                now,
-            )
-            .await?;
-            let number_text = invoice.display_number().unwrap_or_default();
-            for admin in &admins {
-                let ctx = serde_json::json!({
-                    "name": admin.name, "company": buyer.legal_name, "number": number_text,
-                    "date": billing_date.to_string(), "due": due_on.to_string(),
-                    "total": format!("{} €", t.incl_vat),
-                    "link": format!("{}/settings/invoices/{}", self.config.public_url, invoice.id),
-                });
-                self.queue_email(
-                    &mut tx,
-                    Some(account),
-                    &admin.email,
-                    admin.lang,
-                    "invoice_issued",
-                    &ctx,
-                    now,
-                )
-                .await?;
-            }
             made.push(invoice.id);
         }
         tx.commit().await?;
         Ok(made)
+    }
+
+    /// Issues one invoice of `lines` (each with the subscription it bills, if any) dated
+    /// `billing_date` under `offer`'s payment terms: numbered from its series' counter row in
+    /// the caller's transaction, stored, audited and emailed to the account's administrators.
+    pub(crate) async fn issue_invoice(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        buyer: &platform::model::Account,
+        offer: &billing::Offer,
+        billing_date: Date,
+        lines: &[(Option<SubscriptionId>, InvoiceLine)],
+        now: Timestamp,
+    ) -> Result<StoredInvoice, AppError> {
+        let account = buyer.id;
+        let plain: Vec<InvoiceLine> = lines.iter().map(|(_, l)| l.clone()).collect();
+        let t = totals(&plain);
+        let due_on = offer
+            .payment
+            .as_ref()
+            .map(|p| p.terms.due_on(billing_date, billing_date))
+            .transpose()
+            .map_err(unexpected)?
+            .unwrap_or(billing_date);
+        let series = format!("F-{}", billing_date.year());
+        let number = store::invoices::next_number(&mut *tx, &series).await?;
+        let seller = &self.config.seller;
+        let invoice = StoredInvoice {
+            id: InvoiceId::new(),
+            account_id: account,
+            kind: "invoice".into(),
+            status: "issued".into(),
+            series,
+            number: Some(number),
+            issued_on: Some(billing_date.to_string()),
+            due_on: Some(due_on.to_string()),
+            billing_date: billing_date.to_string(),
+            seller: serde_json::json!({
+                "legal_name": seller.legal_name, "address": seller.address, "siren": seller.siren,
+                "vat_number": seller.vat_number, "legal_notice": seller.legal_notice,
+            }),
+            buyer: serde_json::json!({
+                "legal_name": buyer.legal_name,
+                "address": format!("{}\n{} {}\n{}", buyer.address_line, buyer.postal_code, buyer.city, buyer.country),
+                "siren": buyer.siren, "vat_number": buyer.vat_number,
+            }),
+            mentions: mentions(offer, due_on),
+            total_excl: t.excl_vat.0,
+            total_vat: t.vat_total.0,
+            total_incl: t.incl_vat.0,
+            vat_breakdown: serde_json::Value::Array(
+                t.vat
+                    .iter()
+                    .map(|(bp, (base, tax))| serde_json::json!({"rate_bp": bp, "base": base.0, "tax": tax.0}))
+                    .collect(),
+            ),
+            created_at: now,
+            finalized_at: Some(now),
+        };
+        let stored_lines: Vec<StoredLine> = lines
+            .iter()
+            .enumerate()
+            .map(|(i, (sub, l))| StoredLine {
+                position: i as i64 + 1,
+                subscription_id: *sub,
+                kind: l.kind.clone(),
+                description: l.description.clone(),
+                quantity: l.quantity as i64,
+                unit_price_micros: l.unit_price.micros(),
+                vat_rate_bp: i64::from(l.vat_rate.basis_points()),
+                amount: l.amount.0,
+                period_start: l.period.map(|p| p.start.to_string()),
+                period_end: l.period.map(|p| p.end.to_string()),
+            })
+            .collect();
+        store::invoices::insert(&mut *tx, &invoice, &stored_lines).await?;
+        record(
+            &mut *tx,
+            &Actor::system(),
+            Some(account),
+            "invoice.issue",
+            Some(("invoice", invoice.id.to_string())),
+            now,
+        )
+        .await?;
+        let number_text = invoice.display_number().unwrap_or_default();
+        for admin in store::users::admins_of(&mut *tx, account).await? {
+            let ctx = serde_json::json!({
+                "name": admin.name, "company": buyer.legal_name, "number": number_text,
+                "date": billing_date.to_string(), "due": due_on.to_string(),
+                "total": format!("{} €", t.incl_vat),
+                "link": format!("{}/settings/invoices/{}", self.config.public_url, invoice.id),
+            });
+            self.queue_email(
+                &mut *tx,
+                Some(account),
+                &admin.email,
+                admin.lang,
+                "invoice_issued",
+                &ctx,
+                now,
+            )
+            .await?;
+        }
+        Ok(invoice)
     }
 
     /// Bills every account with subscriptions, each up to `until` or its own today, whichever

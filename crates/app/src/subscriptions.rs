@@ -44,6 +44,28 @@ pub struct SubscriptionView {
     pub next_renewal: Option<Date>,
 }
 
+/// A move to another plan of the same offer.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(default)]
+pub struct PlanChangeInput {
+    pub plan: String,
+    /// The billing period, needed only when leaving a free plan.
+    pub period: String,
+    /// Units per entitlement; unmentioned: the current ones the new plan knows of.
+    pub units: BTreeMap<String, u32>,
+}
+
+/// What a change of plan did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlanChange {
+    /// The first day under the new plan.
+    pub applies_on: Date,
+    /// At once (a dearer plan, or leaving a free one), or from the next period.
+    pub immediate: bool,
+    /// The invoice issued for it, when one was.
+    pub invoice: Option<kernel::InvoiceId>,
+}
+
 /// What a cancellation did.
 #[derive(Debug, Clone)]
 pub struct Cancellation {
@@ -52,6 +74,10 @@ pub struct Cancellation {
     pub ends_on: Date,
     /// Too late for the coming renewal: accepted for the following one, and said so.
     pub for_a_later_renewal: bool,
+}
+
+fn unexpected(e: impl std::fmt::Display) -> AppError {
+    AppError::Unexpected(anyhow::anyhow!("{e}"))
 }
 
 fn period_of(raw: &str) -> Option<BillingPeriod> {
@@ -74,6 +100,10 @@ fn check_selection(offer: &Offer, input: &SubscribeInput) -> Result<(Selection, 
     let Ok(plan) = offer.plan(input.plan.trim()) else {
         return Err(AppError::Invalid(FieldErrors::single("plan", "plan_unknown")));
     };
+    // Said first: a plan on quote is the reason, not its missing prices.
+    if matches!(plan.pricing, billing::offer::PlanPricing::OnQuote) {
+        errors.push("plan", "plan_on_quote");
+    }
     let sold = plan.periods();
     let period = match period_of(&input.period) {
         Some(p) if sold.contains(&p) => Some(p),
@@ -87,9 +117,6 @@ fn check_selection(offer: &Offer, input: &SubscribeInput) -> Result<(Selection, 
             None
         }
     };
-    if matches!(plan.pricing, billing::offer::PlanPricing::OnQuote) {
-        errors.push("plan", "plan_on_quote");
-    }
     for (name, wanted) in &input.units {
         match plan.entitlements.get(name) {
             None => errors.push(format!("units.{name}"), "entitlement_unknown"),
@@ -231,6 +258,7 @@ impl App {
             ended_at: None,
             cancel_requested_at: None,
             cancel_way: None,
+            pending: None,
         };
         // Platform scope: the activation email's delivery job belongs to no tenant.
         let mut tx = self.db.write().await?;
@@ -623,6 +651,228 @@ impl App {
         .await?;
         tx.commit().await?;
         Ok(from)
+    }
+
+    /// Moves a running subscription to another plan of its offer, as Stripe Billing and Lago
+    /// users expect:
+    /// - from a free plan, the paid plan starts at once and its billing starts anew that day
+    ///   (its periods, term and first invoice count from it);
+    /// - to a dearer plan, at once: the current period, already paid, is prorated to the day —
+    ///   the unused part of the old plan is credited and the rest of the period charged at the
+    ///   new price on an invoice issued now;
+    /// - to a cheaper plan (or a free one), from the next period: the current one is paid for,
+    ///   and a credit would have nowhere to go.
+    ///
+    /// A plan too small for the users the account has is refused, as is a move of an ending
+    /// subscription.
+    pub async fn change_plan(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+        input: PlanChangeInput,
+        actor: &Actor,
+    ) -> Result<PlanChange, AppError> {
+        let now = self.now_for(Some(account)).await?;
+        let today = kernel::clock::paris_date(now);
+        let s = {
+            let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Read).await?;
+            let s = store::subscriptions::get(&mut tx, account, id)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            tx.commit().await?;
+            s
+        };
+        if state_on(&s, today) != SubscriptionState::Active || s.billing_starts_on.is_none() {
+            return Err(AppError::Conflict {
+                field: "state",
+                code: "subscription_not_active",
+            });
+        }
+        let offer = self.offer(&s.offer_key, s.offer_version).await?;
+        let target = input.plan.trim();
+        if target == s.selection.plan {
+            return Err(AppError::Invalid(FieldErrors::single("plan", "plan_unchanged")));
+        }
+        let current_plan = offer.plan(&s.selection.plan).map_err(unexpected)?;
+        let from_free = current_plan.is_free();
+        let new_plan = offer
+            .plan(target)
+            .map_err(|_| AppError::Invalid(FieldErrors::single("plan", "plan_unknown")))?;
+        // Units the new plan knows of carry over; those it does not are dropped.
+        let mut units: BTreeMap<String, u32> = s
+            .selection
+            .units
+            .iter()
+            .filter(|(k, _)| new_plan.entitlements.contains_key(*k))
+            .map(|(k, v)| (k.clone(), *v))
+            .collect();
+        units.extend(input.units.clone());
+        let period = if from_free {
+            input.period.clone()
+        } else {
+            s.selection.period.as_str().to_string()
+        };
+        let wanted = SubscribeInput {
+            offer: s.offer_key.clone(),
+            plan: target.to_string(),
+            period: if new_plan.is_free() { String::new() } else { period },
+            units,
+            options: s.selection.options.clone(),
+        };
+        let (selection, billing_period) = check_selection(&offer, &wanted)?;
+        {
+            let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Read).await?;
+            let in_use = store::users::count_active(&mut tx, account).await?;
+            tx.commit().await?;
+            if let Ok(Quota::Limited(seats)) = offer.allowance(&selection, "users")
+                && in_use > seats as i64
+            {
+                return Err(AppError::Invalid(FieldErrors::single("plan", "quantity_below_in_use")));
+            }
+        }
+        if from_free {
+            return self
+                .start_paid_plan(s, selection, billing_period, today, now, actor)
+                .await;
+        }
+        let start = s.billing_starts_on.unwrap_or(today);
+        let schedule = offer.schedule(start, s.selection.period);
+        let current = schedule.period_containing(today).map_err(unexpected)?;
+        let full = |sel: &billing::Selection| -> Result<billing::Cents, AppError> {
+            let lines = billing::invoice::period_lines(&offer, sel, &current, false).map_err(unexpected)?;
+            Ok(billing::Cents(lines.iter().map(|l| l.amount.0).sum()))
+        };
+        let (old_price, new_price) = (full(&s.selection)?, full(&selection)?);
+        if new_price <= old_price {
+            let from = current.dates.end;
+            if s.ends_on.is_some_and(|end| from >= end) {
+                return Err(AppError::Conflict {
+                    field: "state",
+                    code: "subscription_not_active",
+                });
+            }
+            let mut tx = self.db.write().await?;
+            store::subscriptions::set_pending_plan(&mut tx, account, id, &selection.plan, &selection.units, from)
+                .await?;
+            record(
+                &mut tx,
+                actor,
+                Some(account),
+                "subscription.change_plan",
+                Some(("subscription", id.to_string())),
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(PlanChange {
+                applies_on: from,
+                immediate: false,
+                invoice: None,
+            });
+        }
+        // The current period must be billed at the old price before it is prorated.
+        self.bill_account(account, today, now).await?;
+        let proration =
+            billing::periods::prorate_plan_change(&current, today, old_price, new_price).map_err(unexpected)?;
+        let rest = billing::Period::new(today, current.dates.end).map_err(unexpected)?;
+        let days = format!("{}/{}", proration.remaining_days, proration.period_days);
+        let line = |kind: &str, description: String, amount: billing::Cents| billing::invoice::InvoiceLine {
+            kind: kind.to_string(),
+            description,
+            quantity: 1,
+            unit_price: billing::UnitPrice::from_cents(amount),
+            vat_rate: offer.vat_rate,
+            amount,
+            period: Some(rest),
+        };
+        let lines = vec![
+            (
+                Some(id),
+                line(
+                    "proration",
+                    format!(
+                        "{} — {} : temps non utilisé / unused time ({days})",
+                        offer.name, current_plan.name
+                    ),
+                    billing::Cents(-proration.credit.0),
+                ),
+            ),
+            (
+                Some(id),
+                line(
+                    "proration",
+                    format!(
+                        "{} — {} : reste de la période / rest of the period ({days})",
+                        offer.name, new_plan.name
+                    ),
+                    proration.charge,
+                ),
+            ),
+        ];
+        let mut tx = self.db.write().await?;
+        let buyer = store::accounts::get(&mut tx, account)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        let mut moved = s.clone();
+        moved.selection = selection;
+        store::subscriptions::set_plan(&mut tx, &moved, billing_period).await?;
+        store::subscriptions::clear_pending_change(&mut tx, account, id).await?;
+        let invoice = self.issue_invoice(&mut tx, &buyer, &offer, today, &lines, now).await?;
+        record(
+            &mut tx,
+            actor,
+            Some(account),
+            "subscription.change_plan",
+            Some(("subscription", id.to_string())),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(PlanChange {
+            applies_on: today,
+            immediate: true,
+            invoice: Some(invoice.id),
+        })
+    }
+
+    /// A free plan becomes a paid one: billing starts anew today, and what is due is billed
+    /// at once.
+    async fn start_paid_plan(
+        &self,
+        mut s: Subscription,
+        selection: Selection,
+        period: Option<BillingPeriod>,
+        today: Date,
+        now: Timestamp,
+        actor: &Actor,
+    ) -> Result<PlanChange, AppError> {
+        let (account, id) = (s.account_id, s.id);
+        s.selection = selection;
+        s.billing_starts_on = Some(today);
+        let mut tx = self.db.write().await?;
+        store::subscriptions::set_plan(&mut tx, &s, period).await?;
+        store::subscriptions::clear_pending_change(&mut tx, account, id).await?;
+        record(
+            &mut tx,
+            actor,
+            Some(account),
+            "subscription.change_plan",
+            Some(("subscription", id.to_string())),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        let invoice = self.bill_account(account, today, now).await?.into_iter().next();
+        // Later periods are billed by the account's billing job.
+        let at = today.to_zoned(paris()).map_err(unexpected)?.timestamp();
+        let mut tx = self.db.write().await?;
+        self.schedule_billing(&mut tx, account, at, now).await?;
+        tx.commit().await?;
+        Ok(PlanChange {
+            applies_on: today,
+            immediate: true,
+            invoice,
+        })
     }
 
     /// How much of `key` (`users`, `monitor.http_urls`…) the account's running subscriptions

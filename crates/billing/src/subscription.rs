@@ -91,4 +91,17 @@ pub struct Subscription {
     pub cancel_requested_at: Option<Timestamp>,
     /// How the cancellation came (`in_app`, `registered_letter`…).
     pub cancel_way: Option<String>,
+    /// A change waiting for the period it applies from.
+    pub pending: Option<PendingChange>,
+}
+
+/// A change of quantities (CLX-LICENCE-20TH) or a move to a cheaper plan, waiting for the
+/// period it applies from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingChange {
+    /// The plan it moves to, when the plan changes.
+    pub plan: Option<String>,
+    pub units: std::collections::BTreeMap<String, u32>,
+    /// The period start it applies from.
+    pub from: Date,
 }

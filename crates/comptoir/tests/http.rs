@@ -1039,6 +1039,95 @@ async fn subscriptions_over_the_api_and_isolated_between_accounts() {
     }
 }
 
+/// A plan change over the API: a dearer plan at once with the paid period prorated on an
+/// invoice issued now; errors name the field; another account's subscription is 404.
+#[tokio::test]
+async fn plan_changes_over_the_api() {
+    for s in servers().await {
+        let c = client();
+        let a_key = key_for(&s.app, "admin@boulangerie-exemple.test", "admin-demo-2026").await;
+        let b = other_tenant(&s).await;
+        let sub: Value = c
+            .post(format!("{}/api/v1/subscriptions", s.base))
+            .bearer_auth(&a_key)
+            .json(&json!({"offer": "oseox", "plan": "s", "period": "monthly"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = sub["id"].as_str().unwrap().to_string();
+        let plan_url = format!("{}/api/v1/subscriptions/{id}/plan", s.base);
+        let r = c
+            .put(&plan_url)
+            .bearer_auth(&a_key)
+            .json(&json!({"plan": "xxl"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let problem: Value = r.json().await.unwrap();
+        assert_eq!(
+            (problem["code"].as_str(), problem["field"].as_str()),
+            (Some("plan_unknown"), Some("plan"))
+        );
+        let r = c
+            .put(&plan_url)
+            .bearer_auth(&b.key)
+            .json(&json!({"plan": "l"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+
+        let r = c
+            .put(&plan_url)
+            .bearer_auth(&a_key)
+            .json(&json!({"plan": "l"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        let changed: Value = r.json().await.unwrap();
+        assert_eq!(changed["immediate"], true);
+        let invoice = changed["invoice_id"].as_str().expect("a proration invoice").to_string();
+        let one = json_of(
+            c.get(format!("{}/api/v1/invoices/{invoice}", s.base))
+                .bearer_auth(&a_key),
+        )
+        .await;
+        // Changed on the first day of the period: the whole of S credited, the whole of L charged.
+        let amounts: Vec<i64> = one["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l["amount"].as_i64().unwrap())
+            .collect();
+        assert_eq!(amounts, vec![-1990, 4990]);
+        assert_eq!(one["total_excl"], 3000);
+        let now = json_of(
+            c.get(format!("{}/api/v1/subscriptions/{id}", s.base))
+                .bearer_auth(&a_key),
+        )
+        .await;
+        assert_eq!(now["plan"], "l");
+
+        // Back down to S: from the next period, shown as pending.
+        let down = json_of(c.put(&plan_url).bearer_auth(&a_key).json(&json!({"plan": "s"}))).await;
+        assert_eq!(down["immediate"], false);
+        assert!(down["invoice_id"].is_null());
+        let now = json_of(
+            c.get(format!("{}/api/v1/subscriptions/{id}", s.base))
+                .bearer_auth(&a_key),
+        )
+        .await;
+        assert_eq!(now["plan"], "l");
+        assert_eq!(now["pending_change"]["plan"], "s");
+        assert_eq!(now["pending_change"]["applies_from"], down["applies_on"]);
+    }
+}
+
 /// The contracts module over HTTP (CLOG-SERVICE, CTR-LETTER, CTR-REMINDERS): account B registers
 /// a contract with a document; account A reaches none of it through any contract route or page
 /// (404, nothing changed); B downloads its letter and reads its calendar feed.

@@ -3,7 +3,7 @@
 use crate::{
     Result, corrupt, get_bool, get_i64, get_id, get_opt_id, get_opt_str, get_opt_ts, get_str, get_ts, us, us_opt,
 };
-use billing::subscription::{Subscription, SubscriptionState};
+use billing::subscription::{PendingChange, Subscription, SubscriptionState};
 use billing::{BillingPeriod, Selection};
 use jiff::civil::Date;
 use kernel::{AccountId, SubscriptionId};
@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 
 const COLUMNS: &str = "id, account_id, offer_key, offer_version, plan_id, period, quantities, options, state, \
      (auto_renew = TRUE) AS auto_renew, subscribed_at, subscribed_by, activated_at, activated_by, billing_starts_on, \
-     ends_on, ended_at, cancel_requested_at, cancel_way";
+     ends_on, ended_at, cancel_requested_at, cancel_way, pending_plan, pending_units, pending_from";
 
 fn period_from(text: &str) -> Result<BillingPeriod> {
     BillingPeriod::ALL
@@ -61,6 +61,17 @@ fn from_row(row: &AnyRow) -> Result<Subscription> {
         ended_at: get_opt_ts(row, "ended_at")?,
         cancel_requested_at: get_opt_ts(row, "cancel_requested_at")?,
         cancel_way: get_opt_str(row, "cancel_way")?,
+        pending: match (
+            get_opt_str(row, "pending_units")?,
+            date_from(get_opt_str(row, "pending_from")?, "pending_from")?,
+        ) {
+            (Some(units), Some(from)) => Some(PendingChange {
+                plan: get_opt_str(row, "pending_plan")?,
+                units: counts_from(&units, "pending_units")?,
+                from,
+            }),
+            _ => None,
+        },
     })
 }
 
@@ -166,7 +177,7 @@ pub async fn list_all(
     rows.iter().map(from_row).collect()
 }
 
-/// Schedules a change of quantities from `from` (a period start).
+/// Schedules a change of quantities from `from` (a period start), keeping a scheduled plan.
 pub async fn set_pending_units(
     conn: &mut AnyConnection,
     account: AccountId,
@@ -184,35 +195,70 @@ pub async fn set_pending_units(
     Ok(())
 }
 
-/// The scheduled change of quantities, if any: the new units and the period start they apply from.
-pub async fn pending_units(
+/// Schedules a move to `plan` with `units` from `from` (a period start).
+pub async fn set_pending_plan(
     conn: &mut AnyConnection,
     account: AccountId,
     id: SubscriptionId,
-) -> Result<Option<(BTreeMap<String, u32>, Date)>> {
-    let row = sqlx::query("SELECT pending_units, pending_from FROM subscriptions WHERE id = $1 AND account_id = $2")
-        .bind(id.to_string())
-        .bind(account.to_string())
-        .fetch_optional(conn)
-        .await?;
-    let Some(row) = row else { return Ok(None) };
-    match (
-        get_opt_str(&row, "pending_units")?,
-        date_from(get_opt_str(&row, "pending_from")?, "pending_from")?,
-    ) {
-        (Some(units), Some(from)) => Ok(Some((counts_from(&units, "pending_units")?, from))),
-        _ => Ok(None),
-    }
+    plan: &str,
+    units: &BTreeMap<String, u32>,
+    from: Date,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE subscriptions SET pending_plan = $3, pending_units = $4, pending_from = $5 \
+         WHERE id = $1 AND account_id = $2",
+    )
+    .bind(id.to_string())
+    .bind(account.to_string())
+    .bind(plan)
+    .bind(json(units))
+    .bind(from.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
-/// Applies a scheduled change: the units become the subscription's, the schedule is cleared.
-pub async fn apply_pending_units(conn: &mut AnyConnection, account: AccountId, id: SubscriptionId) -> Result<()> {
+/// Applies a scheduled change: the plan and units become the subscription's, the schedule is
+/// cleared.
+pub async fn apply_pending_change(conn: &mut AnyConnection, account: AccountId, id: SubscriptionId) -> Result<()> {
     sqlx::query(
-        "UPDATE subscriptions SET quantities = pending_units, pending_units = NULL, pending_from = NULL \
+        "UPDATE subscriptions SET plan_id = COALESCE(pending_plan, plan_id), quantities = pending_units, \
+         pending_plan = NULL, pending_units = NULL, pending_from = NULL \
          WHERE id = $1 AND account_id = $2 AND pending_units IS NOT NULL",
     )
     .bind(id.to_string())
     .bind(account.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Clears a scheduled change (a later change replaces it).
+pub async fn clear_pending_change(conn: &mut AnyConnection, account: AccountId, id: SubscriptionId) -> Result<()> {
+    sqlx::query(
+        "UPDATE subscriptions SET pending_plan = NULL, pending_units = NULL, pending_from = NULL \
+         WHERE id = $1 AND account_id = $2",
+    )
+    .bind(id.to_string())
+    .bind(account.to_string())
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves a subscription to another plan at once; a move from a free plan starts billing anew
+/// on `billing_starts_on` with its billing `period`.
+pub async fn set_plan(conn: &mut AnyConnection, s: &Subscription, period: Option<BillingPeriod>) -> Result<()> {
+    sqlx::query(
+        "UPDATE subscriptions SET plan_id = $3, period = $4, quantities = $5, billing_starts_on = $6 \
+         WHERE id = $1 AND account_id = $2",
+    )
+    .bind(s.id.to_string())
+    .bind(s.account_id.to_string())
+    .bind(&s.selection.plan)
+    .bind(period.map(BillingPeriod::as_str))
+    .bind(json(&s.selection.units))
+    .bind(s.billing_starts_on.map(|d| d.to_string()))
     .execute(conn)
     .await?;
     Ok(())

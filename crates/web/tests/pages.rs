@@ -295,6 +295,30 @@ async fn admin_pages_render() {
         assert_eq!(status, StatusCode::OK);
         assert!(body.starts_with("%PDF-"));
 
+        // A move to a dearer plan from the page: applied at once, the prorated invoice issued.
+        let (_, body, _) = b.get("/settings/subscriptions").await;
+        let sub = body
+            .split("id=\"plan-submit-")
+            .nth(1)
+            .and_then(|rest| rest.split('"').next())
+            .expect("a change-plan form")
+            .to_string();
+        let (status, _, location) = b
+            .post(&format!("/settings/subscriptions/{sub}/plan"), &[("plan", "l")])
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let r = b.get(&location.expect("location")).await;
+        assert_page("/settings/subscriptions after a plan change", &r);
+        let (status, _, location) = b
+            .post(&format!("/settings/subscriptions/{sub}/plan"), &[("plan", "s")])
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let r = b.get(&location.expect("location")).await;
+        assert!(
+            r.1.contains(&format!("id=\"pending-{sub}\"")),
+            "the scheduled change is shown"
+        );
+
         // The holder's documents (INES-KYC): errors next to the fields, then saved.
         let (_, body, _) = b.get("/dashboard").await;
         assert!(

@@ -361,3 +361,139 @@ async fn claralex_bills_pro_rata_then_applies_licence_changes_by_the_20th() {
     })
     .await;
 }
+
+/// Moves between Oseox packs: a dearer one at once with the rest of the paid period prorated
+/// to the day, a cheaper one from the next period, and from the free pack a fresh start.
+#[tokio::test]
+async fn plan_changes_prorate_upgrades_and_defer_downgrades() {
+    on_every_backend(async |db| {
+        let w = World::new(db).await;
+        let admin = w.principal(ADMIN).await;
+        let op = w.principal(OPERATOR).await;
+        let clock = w
+            .app
+            .create_clock("plans", "2026-04-01T09:00:00+02:00[Europe/Paris]", &actor(&op))
+            .await
+            .expect("clock");
+        w.app
+            .attach_clock(w.account, Some(clock.id), &actor(&op))
+            .await
+            .expect("attach");
+        let free = w
+            .app
+            .subscribe(w.account, input("oseox", "free", "", &[]), &actor(&admin))
+            .await
+            .expect("free pack");
+        let free_id = free.subscription.id;
+        w.app
+            .advance_clock(clock.id, "2026-04-10T10:00:00+02:00[Europe/Paris]", &actor(&op))
+            .await
+            .expect("advance");
+        assert!(w.app.invoices(w.account).await.expect("invoices").is_empty());
+
+        // Leaving the free pack: billing starts anew today with a full first period.
+        let change = |plan: &str, period: &str| app::subscriptions::PlanChangeInput {
+            plan: plan.into(),
+            period: period.into(),
+            units: BTreeMap::new(),
+        };
+        let up = w
+            .app
+            .change_plan(w.account, free_id, change("s", "monthly"), &actor(&admin))
+            .await
+            .expect("free to S");
+        assert!(up.immediate);
+        assert_eq!(up.applies_on.to_string(), "2026-04-10");
+        let invoices = w.app.invoices(w.account).await.expect("invoices");
+        assert_eq!(invoices.len(), 1);
+        assert_eq!(invoices[0].billing_date, "2026-04-10");
+        assert_eq!(invoices[0].total_excl, 19_90);
+        let view = w.app.subscription(w.account, free_id).await.expect("view");
+        assert_eq!(view.subscription.selection.plan, "s");
+        assert_eq!(
+            view.subscription.billing_starts_on.map(|d| d.to_string()).as_deref(),
+            Some("2026-04-10")
+        );
+
+        // Up to L on 30 April: 10 of the 30 days of the paid period (10 April – 10 May) remain.
+        w.app
+            .advance_clock(clock.id, "2026-04-30T10:00:00+02:00[Europe/Paris]", &actor(&op))
+            .await
+            .expect("advance");
+        let up = w
+            .app
+            .change_plan(w.account, free_id, change("l", ""), &actor(&admin))
+            .await
+            .expect("S to L");
+        assert!(up.immediate);
+        let invoice_id = up.invoice.expect("a proration invoice");
+        let (invoice, lines) = w.app.invoice(w.account, invoice_id).await.expect("invoice");
+        let amounts: Vec<i64> = lines.iter().map(|l| l.amount).collect();
+        assert_eq!(amounts, vec![-6_63, 16_63], "19.90 and 49.90 × 10/30");
+        assert_eq!(
+            (invoice.total_excl, invoice.total_vat, invoice.total_incl),
+            (10_00, 2_00, 12_00)
+        );
+        assert_eq!(invoice.display_number().as_deref(), Some("F-2026-000002"));
+        assert!(lines.iter().all(|l| l.kind == "proration"));
+        // The quota follows at once.
+        let quota = w
+            .app
+            .allowance(w.account, "monitor.http_urls")
+            .await
+            .expect("allowance");
+        assert_eq!(quota, Some(billing::Quota::Limited(50_000)));
+
+        // The next period is billed at L's price.
+        w.app
+            .advance_clock(clock.id, "2026-05-12T10:00:00+02:00[Europe/Paris]", &actor(&op))
+            .await
+            .expect("advance");
+        let latest = w.app.invoices(w.account).await.expect("invoices");
+        assert_eq!(latest[0].billing_date, "2026-05-10");
+        assert_eq!(latest[0].total_excl, 49_90);
+
+        // Down to S: from the next period, nothing credited; L's quota stays until then.
+        let down = w
+            .app
+            .change_plan(w.account, free_id, change("s", ""), &actor(&admin))
+            .await
+            .expect("L to S");
+        assert!(!down.immediate);
+        assert_eq!(down.applies_on.to_string(), "2026-06-10");
+        assert!(down.invoice.is_none());
+        let view = w.app.subscription(w.account, free_id).await.expect("view");
+        assert_eq!(view.subscription.selection.plan, "l");
+        assert_eq!(
+            view.subscription.pending.as_ref().and_then(|p| p.plan.as_deref()),
+            Some("s")
+        );
+        w.app
+            .advance_clock(clock.id, "2026-06-11T10:00:00+02:00[Europe/Paris]", &actor(&op))
+            .await
+            .expect("advance");
+        let latest = w.app.invoices(w.account).await.expect("invoices");
+        assert_eq!(latest[0].billing_date, "2026-06-10");
+        assert_eq!(latest[0].total_excl, 19_90);
+        let view = w.app.subscription(w.account, free_id).await.expect("view");
+        assert_eq!(view.subscription.selection.plan, "s");
+        assert!(view.subscription.pending.is_none());
+        assert_eq!(w.trail(Some(w.account), "subscription.change_plan").await.len(), 3);
+
+        // Bad input: the same plan, an unknown plan, a plan on quote.
+        for (plan, code) in [
+            ("s", "plan_unchanged"),
+            ("xxl", "plan_unknown"),
+            ("tailored", "plan_on_quote"),
+        ] {
+            let err = w
+                .app
+                .change_plan(w.account, free_id, change(plan, ""), &actor(&admin))
+                .await
+                .expect_err("refused");
+            assert_eq!(err.code(), code, "{plan}");
+        }
+        assert_eq!(w.app.invoices(w.account).await.expect("invoices").len(), 4);
+    })
+    .await;
+}

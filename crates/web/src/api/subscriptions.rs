@@ -25,6 +25,7 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(untick))
         .routes(routes!(withdraw))
         .routes(routes!(change_units))
+        .routes(routes!(change_plan))
         .routes(routes!(operator_list))
         .routes(routes!(operator_activate))
         .routes(routes!(operator_letter))
@@ -49,6 +50,17 @@ pub struct SubscriptionBody {
     billing_starts_on: Option<String>,
     next_renewal: Option<String>,
     ends_on: Option<String>,
+    /// A change waiting for the period it applies from.
+    pending_change: Option<PendingChangeBody>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PendingChangeBody {
+    /// The plan it moves to, when the plan changes.
+    plan: Option<String>,
+    units: BTreeMap<String, u32>,
+    /// The first period it applies to.
+    applies_from: String,
 }
 
 impl From<&SubscriptionView> for SubscriptionBody {
@@ -71,6 +83,11 @@ impl From<&SubscriptionView> for SubscriptionBody {
             billing_starts_on: s.billing_starts_on.map(|d| d.to_string()),
             next_renewal: v.next_renewal.map(|d| d.to_string()),
             ends_on: s.ends_on.map(|d| d.to_string()),
+            pending_change: s.pending.as_ref().map(|c| PendingChangeBody {
+                plan: c.plan.clone(),
+                units: c.units.clone(),
+                applies_from: c.from.to_string(),
+            }),
         }
     }
 }
@@ -233,6 +250,58 @@ async fn change_units(
         .map_err(e(p.user.lang))?;
     Ok(ok(UnitsChanged {
         applies_from: from.to_string(),
+    }))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct PlanBody {
+    /// A plan of the subscription's offer version.
+    plan: String,
+    /// The billing period; needed only when leaving a free plan.
+    period: Option<String>,
+    /// Units per entitlement; unmentioned: the current ones the new plan knows of.
+    #[serde(default)]
+    units: BTreeMap<String, u32>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct PlanChanged {
+    /// The first day under the new plan.
+    applies_on: String,
+    /// At once (a dearer plan, or leaving a free one), or from the next period (a cheaper one).
+    immediate: bool,
+    /// The invoice issued for it (the rest of the current period, prorated), if any.
+    invoice_id: Option<String>,
+}
+
+/// Moves the subscription to another plan: a dearer one at once, the current period prorated
+/// to the day on an invoice issued now; a cheaper one from the next period.
+#[utoipa::path(put, path = "/api/v1/subscriptions/{id}/plan", tag = "subscriptions", security(("bearer" = [])), params(("id" = String, Path)),
+    request_body = PlanBody,
+    responses((status = 200, body = PlanChanged), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+async fn change_plan(
+    State(s): State<WebState>,
+    client: Client,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<PlanBody>,
+) -> Result<Response, ApiError> {
+    let account = admin_account(&p)?;
+    let id: SubscriptionId = parse(&id, p.user.lang)?;
+    let input = app::subscriptions::PlanChangeInput {
+        plan: body.plan,
+        period: body.period.unwrap_or_default(),
+        units: body.units,
+    };
+    let change = s
+        .app
+        .change_plan(account, id, input, &client.actor(&p))
+        .await
+        .map_err(e(p.user.lang))?;
+    Ok(ok(PlanChanged {
+        applies_on: change.applies_on.to_string(),
+        immediate: change.immediate,
+        invoice_id: change.invoice.map(|i| i.to_string()),
     }))
 }
 

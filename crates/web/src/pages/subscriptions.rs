@@ -25,6 +25,7 @@ pub fn router() -> Router<WebState> {
         .route("/settings/subscriptions/{id}/untick", post(untick))
         .route("/settings/subscriptions/{id}/withdraw", post(withdraw))
         .route("/settings/subscriptions/{id}/units", post(change_units))
+        .route("/settings/subscriptions/{id}/plan", post(change_plan))
         .route("/operator/subscriptions", get(operator_list))
         .route(
             "/operator/accounts/{account}/subscriptions/{id}/activate",
@@ -61,7 +62,36 @@ pub fn subscription_row(v: &SubscriptionView, lang: Lang) -> Value {
         can_withdraw => v.offer.withdrawal.is_some() && v.state.grants_access(),
         entitlements => plan.map(|p| p.entitlements.keys().cloned().collect::<Vec<_>>()).unwrap_or_default(),
         cancel_ways => v.offer.notice.ways.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        other_plans => other_plans(v, lang),
+        from_free => plan.is_some_and(|p| p.is_free()),
+        pending_plan => s.pending.as_ref().and_then(|c| c.plan.as_deref()).map(|id| {
+            v.offer.plan(id).map(|p| p.name.clone()).unwrap_or_else(|_| id.to_string())
+        }),
+        pending_from => s.pending.as_ref().map(|c| c.from.to_string()),
     }
+}
+
+/// The plans a subscription may move to, each with its price for the subscription's period
+/// (or, from a free plan, its cheapest period).
+fn other_plans(v: &SubscriptionView, lang: Lang) -> Vec<Value> {
+    let s = &v.subscription;
+    v.offer
+        .plans
+        .iter()
+        .filter(|p| p.id != s.selection.plan && !matches!(p.pricing, billing::offer::PlanPricing::OnQuote))
+        .map(|p| {
+            let periods: Vec<&str> = p.periods().iter().map(|x| x.as_str()).collect();
+            let period = if p.periods().contains(&s.selection.period) {
+                Some(s.selection.period)
+            } else {
+                p.periods().first().copied()
+            };
+            let price = period
+                .and_then(|per| v.offer.price(&p.id, per).ok())
+                .map(|x| money(x.current.0, lang));
+            context! { id => p.id.clone(), name => p.name.clone(), price => price, periods => periods }
+        })
+        .collect()
 }
 
 #[derive(Default)]
@@ -337,6 +367,43 @@ async fn change_units(
             .change_units(account, id, units, &actor)
             .await
             .map(|_| "notice.units_changed")
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct PlanForm {
+    plan: String,
+    period: String,
+}
+
+async fn change_plan(
+    State(s): State<WebState>,
+    client: Client,
+    csrf: CsrfToken,
+    PageUser(p): PageUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<PlanForm>,
+) -> Response {
+    let page = Page::new(client.lang, &csrf, "/settings/subscriptions", Some(&p)).nav("subscriptions");
+    let Some(account) = admin_account(&p) else {
+        return forbidden(&page, &s, "admin_required");
+    };
+    let actor = client.actor(&p);
+    let input = app::subscriptions::PlanChangeInput {
+        plan: form.plan,
+        period: form.period,
+        units: BTreeMap::new(),
+    };
+    act(&s, &page, account, &id, async |id| {
+        s.app.change_plan(account, id, input, &actor).await.map(|c| {
+            if c.immediate {
+                "notice.plan_changed"
+            } else {
+                "notice.plan_change_scheduled"
+            }
+        })
     })
     .await
 }
