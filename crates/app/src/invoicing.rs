@@ -15,6 +15,7 @@ use jiff::civil::Date;
 use kernel::clock::paris;
 use kernel::{AccountId, InvoiceId, Lang, SubscriptionId};
 use std::collections::BTreeMap;
+pub use store::invoices::InvoiceFilter;
 use store::invoices::{StoredInvoice, StoredLine};
 
 /// The job that bills an account's due periods, then schedules itself for the next one.
@@ -494,13 +495,59 @@ impl App {
         Ok(found)
     }
 
-    /// Every invoice, newest first (operator staff: administrative data).
-    pub async fn all_invoices(&self, limit: i64, offset: i64) -> Result<Vec<StoredInvoice>, AppError> {
+    /// Every invoice matching `filter`, newest first (operator staff: administrative data).
+    pub async fn all_invoices(
+        &self,
+        filter: &InvoiceFilter,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<StoredInvoice>, AppError> {
+        let mut errors = kernel::FieldErrors::new();
+        for (field, value) in [("from", &filter.from), ("to", &filter.to)] {
+            if value.as_deref().is_some_and(|v| v.parse::<Date>().is_err()) {
+                errors.push(field, "date_invalid");
+            }
+        }
+        if !matches!(filter.kind.as_str(), "" | "invoice" | "credit_note") {
+            errors.push("kind", "kind_unknown");
+        }
+        errors.into_result()?;
         let mut tx = self.db.read().await?;
-        let list = store::invoices::list_all(&mut tx, limit.clamp(1, 500), offset.max(0)).await?;
+        let list = store::invoices::list_all(&mut tx, filter, limit.clamp(1, 500), offset.max(0)).await?;
         tx.commit().await?;
         Ok(list)
     }
+
+    /// What each order (subscription) of the account was invoiced, net of credit notes, VAT
+    /// included: the amount paid per order that bounds the operator's liability
+    /// (OSX-LIABILITY-CAP). Lines billed to no subscription are left out.
+    pub async fn amounts_per_order(&self, account: AccountId) -> Result<Vec<OrderAmount>, AppError> {
+        let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Read).await?;
+        let rows = store::invoices::net_by_subscription(&mut tx, account).await?;
+        tx.commit().await?;
+        let mut by_order: BTreeMap<SubscriptionId, OrderAmount> = BTreeMap::new();
+        for (subscription, rate_bp, net) in rows {
+            let Some(subscription) = subscription else { continue };
+            let rate = u32::try_from(rate_bp).map_err(unexpected)?;
+            let vat = billing::Rate::from_basis_points(rate).of(billing::Cents(net)).0;
+            let entry = by_order.entry(subscription).or_insert(OrderAmount {
+                subscription,
+                excl_vat: 0,
+                incl_vat: 0,
+            });
+            entry.excl_vat += net;
+            entry.incl_vat += net + vat;
+        }
+        Ok(by_order.into_values().collect())
+    }
+}
+
+/// What one order was invoiced, net of credit notes, in cents.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrderAmount {
+    pub subscription: SubscriptionId,
+    pub excl_vat: i64,
+    pub incl_vat: i64,
 }
 
 /// An amount in cents as invoices print it (PDF-safe grouping: a plain no-break space).

@@ -1125,6 +1125,33 @@ async fn plan_changes_over_the_api() {
         assert_eq!(now["plan"], "l");
         assert_eq!(now["pending_change"]["plan"], "s");
         assert_eq!(now["pending_change"]["applies_from"], down["applies_on"]);
+
+        // clause: OSX-LIABILITY-CAP
+        let orders = json_of(c.get(format!("{}/api/v1/invoices/orders", s.base)).bearer_auth(&a_key)).await;
+        let order = orders
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["subscription_id"] == id.as_str())
+            .expect("the order");
+        assert_eq!(order["excl_vat"], 1990 + 3000);
+        // Operator staff find the proration invoice by its number, and not by another's.
+        let op_key = key_for(&s.app, "operator@comptoir.test", "operateur-demo-2026").await;
+        let number = one["number"].as_str().unwrap().to_string();
+        let found = json_of(
+            c.get(format!("{}/api/v1/operator/invoices?search={number}", s.base))
+                .bearer_auth(&op_key),
+        )
+        .await;
+        assert!(found.as_array().unwrap().iter().any(|i| i["id"] == invoice.as_str()));
+        assert!(found.as_array().unwrap().iter().all(|i| i["number"] == number.as_str()));
+        let r = c
+            .get(format!("{}/api/v1/operator/invoices?from=yesterday", s.base))
+            .bearer_auth(&op_key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
     }
 }
 

@@ -195,15 +195,100 @@ pub async fn list_for_account(conn: &mut AnyConnection, account: AccountId) -> R
     rows.iter().map(from_row).collect()
 }
 
-/// Every invoice (operator), newest first.
-pub async fn list_all(conn: &mut AnyConnection, limit: i64, offset: i64) -> Result<Vec<StoredInvoice>> {
-    let sql = format!("SELECT {COLUMNS} FROM invoices ORDER BY created_at DESC LIMIT $1 OFFSET $2");
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(limit)
-        .bind(offset)
-        .fetch_all(conn)
-        .await?;
+/// What operator staff narrow the invoice list by; empty fields narrow nothing.
+#[derive(Debug, Clone, Default)]
+pub struct InvoiceFilter {
+    /// A number (`F-2026-000042`) or part of the buyer's name.
+    pub search: String,
+    /// `invoice` or `credit_note`.
+    pub kind: String,
+    /// Billing dates from and to, inclusive (`YYYY-MM-DD`).
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// Every invoice matching `filter` (operator), newest first.
+pub async fn list_all(
+    conn: &mut AnyConnection,
+    filter: &InvoiceFilter,
+    limit: i64,
+    offset: i64,
+) -> Result<Vec<StoredInvoice>> {
+    let search = filter.search.trim();
+    // A full number finds its invoice by the unique (series, number) index.
+    let number = search.rsplit_once('-').and_then(|(series, n)| {
+        let n: i64 = n.parse().ok()?;
+        (series.len() == 6 && series.as_bytes()[1] == b'-').then(|| (series.to_uppercase(), n))
+    });
+    let mut sql = format!("SELECT {COLUMNS} FROM invoices WHERE 1 = 1");
+    let mut binds: Vec<String> = Vec::new();
+    let mut next = |sql: &mut String, clause: &str, value: String| {
+        binds.push(value);
+        sql.push_str(&clause.replace('?', &format!("${}", binds.len())));
+    };
+    match (&number, search.is_empty()) {
+        (Some((series, _)), _) => next(&mut sql, " AND series = ?", series.clone()),
+        (None, false) => next(
+            &mut sql,
+            " AND LOWER(buyer) LIKE ?",
+            format!("%{}%", search.to_lowercase()),
+        ),
+        (None, true) => {}
+    }
+    if !filter.kind.is_empty() {
+        next(&mut sql, " AND kind = ?", filter.kind.clone());
+    }
+    if let Some(from) = &filter.from {
+        next(&mut sql, " AND billing_date >= ?", from.clone());
+    }
+    if let Some(to) = &filter.to {
+        next(&mut sql, " AND billing_date <= ?", to.clone());
+    }
+    let n = binds.len();
+    if number.is_some() {
+        sql.push_str(&format!(" AND number = ${}", n + 1));
+    }
+    let base = n + usize::from(number.is_some());
+    sql.push_str(&format!(
+        " ORDER BY created_at DESC, number DESC LIMIT ${} OFFSET ${}",
+        base + 1,
+        base + 2
+    ));
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in binds {
+        query = query.bind(b);
+    }
+    if let Some((_, n)) = number {
+        query = query.bind(n);
+    }
+    let rows = query.bind(limit).bind(offset).fetch_all(conn).await?;
     rows.iter().map(from_row).collect()
+}
+
+/// What each subscription (order) of `account` was invoiced net of credit notes, excluding
+/// VAT, per VAT rate: (subscription, rate in basis points, amount in cents).
+pub async fn net_by_subscription(
+    conn: &mut AnyConnection,
+    account: AccountId,
+) -> Result<Vec<(Option<SubscriptionId>, i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT l.subscription_id, l.vat_rate_bp, CAST(SUM(l.amount) AS BIGINT) AS net FROM invoice_lines l \
+         JOIN invoices i ON i.id = l.invoice_id \
+         WHERE l.account_id = $1 AND i.status = 'issued' \
+         GROUP BY l.subscription_id, l.vat_rate_bp ORDER BY l.subscription_id, l.vat_rate_bp",
+    )
+    .bind(account.to_string())
+    .fetch_all(conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                get_opt_id(r, "subscription_id")?,
+                get_i64(r, "vat_rate_bp")?,
+                get_i64(r, "net")?,
+            ))
+        })
+        .collect()
 }
 
 /// An invoice of `account` with its lines; `None` when it is another account's.

@@ -405,6 +405,7 @@ async fn operator_pages_render() {
             "/operator/offers/ines",
             "/operator/subscriptions",
             "/operator/subscriptions?state=active",
+            "/operator/invoices?q=Boulangerie&kind=invoice&from=2026-01-01&to=2030-12-31",
             "/operator/invoices",
         ] {
             let r = b.get(path).await;

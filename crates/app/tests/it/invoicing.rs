@@ -249,6 +249,18 @@ async fn a_withdrawal_within_30_days_ends_the_subscription_with_a_credit_note_on
             all.iter()
                 .any(|i| i.display_number().as_deref() == Some("F-2026-000001"))
         );
+        // clause: OSX-LIABILITY-CAP
+        // The amount paid per order: the withdrawn order nets to zero, L keeps its month.
+        let orders = w.app.amounts_per_order(w.account).await.expect("orders");
+        let paid = |id| {
+            orders
+                .iter()
+                .find(|o| o.subscription == id)
+                .map(|o| (o.excl_vat, o.incl_vat))
+        };
+        assert_eq!(paid(first.subscription.id), Some((0, 0)));
+        assert_eq!(paid(second.subscription.id), Some((49_90, 59_88)));
+        assert!(paid(ines.subscription.id).is_some_and(|(excl, _)| excl > 0));
     })
     .await;
 }

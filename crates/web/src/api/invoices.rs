@@ -19,6 +19,32 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(get_one))
         .routes(routes!(get_pdf))
         .routes(routes!(operator_list))
+        .routes(routes!(orders))
+}
+
+/// What one order (subscription) was invoiced net of credit notes, in cents.
+#[derive(Serialize, ToSchema)]
+pub struct OrderAmountBody {
+    subscription_id: String,
+    excl_vat: i64,
+    incl_vat: i64,
+}
+
+/// The amount paid per order, net of credit notes: the cap of the operator's liability
+/// (OSX-LIABILITY-CAP).
+#[utoipa::path(get, path = "/api/v1/invoices/orders", tag = "invoices", security(("bearer" = [])),
+    responses((status = 200, body = Vec<OrderAmountBody>), (status = 403, body = crate::error::Problem)))]
+async fn orders(State(s): State<WebState>, ApiUser(p): ApiUser) -> Result<Response, ApiError> {
+    let account = admin_account(&p)?;
+    let list = s.app.amounts_per_order(account).await.map_err(e(p.user.lang))?;
+    Ok(ok(list
+        .iter()
+        .map(|o| OrderAmountBody {
+            subscription_id: o.subscription.to_string(),
+            excl_vat: o.excl_vat,
+            incl_vat: o.incl_vat,
+        })
+        .collect::<Vec<_>>()))
 }
 
 /// An invoice; amounts in cents.
@@ -128,10 +154,17 @@ async fn get_pdf(State(s): State<WebState>, ApiUser(p): ApiUser, Path(id): Path<
 pub struct ListQuery {
     limit: Option<i64>,
     offset: Option<i64>,
+    /// A number (`F-2026-000042`) or part of the buyer's name.
+    search: Option<String>,
+    /// `invoice` or `credit_note`.
+    kind: Option<String>,
+    /// Billing dates from and to, inclusive (`YYYY-MM-DD`).
+    from: Option<String>,
+    to: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/operator/invoices", tag = "operator", security(("bearer" = [])), params(ListQuery),
-    responses((status = 200, body = Vec<InvoiceBody>), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = Vec<InvoiceBody>), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 async fn operator_list(
     State(s): State<WebState>,
     ApiUser(p): ApiUser,
@@ -139,6 +172,12 @@ async fn operator_list(
 ) -> Result<Response, ApiError> {
     let lang = super::operator::operator(&p)?;
     let (limit, offset) = page_params(q.limit, q.offset);
-    let list = s.app.all_invoices(limit, offset).await.map_err(e(lang))?;
+    let filter = app::invoicing::InvoiceFilter {
+        search: q.search.unwrap_or_default(),
+        kind: q.kind.unwrap_or_default(),
+        from: q.from.filter(|v| !v.is_empty()),
+        to: q.to.filter(|v| !v.is_empty()),
+    };
+    let list = s.app.all_invoices(&filter, limit, offset).await.map_err(e(lang))?;
     Ok(ok(list.iter().map(|i| body(i, None)).collect::<Vec<_>>()))
 }

@@ -45,14 +45,29 @@ async fn list(State(s): State<WebState>, client: Client, csrf: CsrfToken, PageUs
     let Some(account) = admin_account(&p) else {
         return forbidden(&page, &s, "admin_required");
     };
-    match s.app.invoices(account).await {
-        Ok(list) => {
-            let rows: Vec<Value> = list.iter().map(|i| invoice_row(i, page.lang)).collect();
-            page.render(&s, "invoices.html", context! { invoices => rows })
-                .into_response()
-        }
-        Err(e) => error_page(&page, &s, &e),
-    }
+    let (list, orders, subscriptions) = match (
+        s.app.invoices(account).await,
+        s.app.amounts_per_order(account).await,
+        s.app.subscriptions(account).await,
+    ) {
+        (Ok(l), Ok(o), Ok(v)) => (l, o, v),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return error_page(&page, &s, &e),
+    };
+    let rows: Vec<Value> = list.iter().map(|i| invoice_row(i, page.lang)).collect();
+    let orders: Vec<Value> = orders
+        .iter()
+        .map(|o| {
+            let view = subscriptions.iter().find(|v| v.subscription.id == o.subscription);
+            context! {
+                id => o.subscription.to_string(),
+                offer => view.map(|v| v.offer.name.clone()),
+                plan => view.and_then(|v| v.offer.plan(&v.subscription.selection.plan).ok()).map(|p| p.name.clone()),
+                excl_vat => money(o.excl_vat, page.lang), incl_vat => money(o.incl_vat, page.lang),
+            }
+        })
+        .collect();
+    page.render(&s, "invoices.html", context! { invoices => rows, orders => orders })
+        .into_response()
 }
 
 async fn show(
@@ -134,6 +149,10 @@ pub fn pdf_response(invoice: &StoredInvoice, lines: &[StoredLine], lang: Lang) -
 #[serde(default)]
 struct OperatorQuery {
     page: Option<i64>,
+    q: String,
+    kind: String,
+    from: String,
+    to: String,
 }
 
 async fn operator_list(
@@ -148,13 +167,35 @@ async fn operator_list(
         return not_found(&page, &s);
     }
     let pager = Pager::new(q.page);
-    match s.app.all_invoices(pager.limit(), pager.offset()).await {
-        Ok(mut list) => {
-            let links = pager.finish(&mut list, "/operator/invoices", &[]);
-            let rows: Vec<Value> = list.iter().map(|i| invoice_row(i, page.lang)).collect();
-            page.render(&s, "op_invoices.html", context! { invoices => rows, pager => links })
-                .into_response()
-        }
-        Err(e) => error_page(&page, &s, &e),
-    }
+    let filter = app::invoicing::InvoiceFilter {
+        search: q.q.clone(),
+        kind: q.kind.clone(),
+        from: Some(q.from.clone()).filter(|v| !v.is_empty()),
+        to: Some(q.to.clone()).filter(|v| !v.is_empty()),
+    };
+    let (list, error) = match s.app.all_invoices(&filter, pager.limit(), pager.offset()).await {
+        Ok(list) => (list, None),
+        Err(e @ app::AppError::Invalid(_)) => (Vec::new(), Some(crate::i18n::message(page.lang, e.code()).to_string())),
+        Err(e) => return error_page(&page, &s, &e),
+    };
+    let mut list = list;
+    let params = [
+        ("q", q.q.as_str()),
+        ("kind", q.kind.as_str()),
+        ("from", q.from.as_str()),
+        ("to", q.to.as_str()),
+    ];
+    let links = pager.finish(&mut list, "/operator/invoices", &params);
+    let rows: Vec<Value> = list.iter().map(|i| invoice_row(i, page.lang)).collect();
+    let status = if error.is_some() {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        axum::http::StatusCode::OK
+    };
+    let html = page.render(
+        &s,
+        "op_invoices.html",
+        context! { invoices => rows, pager => links, q => q.q, kind => q.kind, from => q.from, to => q.to, error => error },
+    );
+    (status, html).into_response()
 }
