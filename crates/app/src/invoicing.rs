@@ -25,6 +25,9 @@ pub const BILL_ACCOUNT: &str = "billing.account";
 /// mistaken `until` from looping for ever.
 const MAX_PERIODS: u32 = 1200;
 
+/// Accounts billed per transaction in a billing run.
+const RUN_BATCH: usize = 500;
+
 fn unexpected(e: impl std::fmt::Display) -> AppError {
     AppError::Unexpected(anyhow::anyhow!("{e}"))
 }
@@ -75,14 +78,40 @@ impl App {
         now: Timestamp,
     ) -> Result<Vec<InvoiceId>, AppError> {
         let mut tx = self.db.write().await?;
-        let Some(buyer) = store::accounts::get(&mut tx, account).await? else {
+        let subscriptions = store::subscriptions::list_for_account(&mut tx, account).await?;
+        match self
+            .bill_account_in(&mut tx, account, &subscriptions, until, now)
+            .await?
+        {
+            Some(made) => {
+                tx.commit().await?;
+                Ok(made)
+            }
+            None => {
+                // Another run billed one of these periods meanwhile: everything is left to it.
+                tx.rollback().await?;
+                Ok(Vec::new())
+            }
+        }
+    }
+
+    /// Bills the account's due periods in the caller's transaction; `None` when another run
+    /// billed one of them meanwhile, and the caller must roll back.
+    async fn bill_account_in(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        account: AccountId,
+        subscriptions: &[billing::subscription::Subscription],
+        until: Date,
+        now: Timestamp,
+    ) -> Result<Option<Vec<InvoiceId>>, AppError> {
+        let Some(buyer) = store::accounts::get(&mut *tx, account).await? else {
             return Err(AppError::NotFound);
         };
-        let subscriptions = store::subscriptions::list_for_account(&mut tx, account).await?;
         // billing date → (offer key, lines with their subscription and period start)
         let mut due: BTreeMap<Date, Vec<(SubscriptionId, String, InvoiceLine, String)>> = BTreeMap::new();
         let mut offers_by_date: BTreeMap<Date, std::sync::Arc<billing::Offer>> = BTreeMap::new();
-        for s in &subscriptions {
+        for s in subscriptions {
             let (Some(start), false) = (s.billing_starts_on, s.state == SubscriptionState::Withdrawn) else {
                 continue;
             };
@@ -101,7 +130,7 @@ impl App {
                     break;
                 }
                 let key = period.dates.start.to_string();
-                if store::invoices::is_billed(&mut tx, s.id, &key).await? {
+                if store::invoices::is_billed(&mut *tx, s.id, &key).await? {
                     continue;
                 }
                 // A change of quantities or a move to a cheaper plan counts from the period it
@@ -114,7 +143,7 @@ impl App {
                         selection.plan = plan.clone();
                     }
                     selection.units = change.units.clone();
-                    store::subscriptions::apply_pending_change(&mut tx, account, s.id).await?;
+                    store::subscriptions::apply_pending_change(&mut *tx, account, s.id).await?;
                     if offer.plan(&selection.plan).is_ok_and(|p| p.is_free()) {
                         break;
                     }
@@ -141,22 +170,19 @@ impl App {
             let lines: Vec<(Option<SubscriptionId>, InvoiceLine)> =
                 entries.iter().map(|(s, _, l, _)| (Some(*s), l.clone())).collect();
             let invoice = self
-                .issue_invoice(&mut tx, &buyer, &offer, billing_date, &lines, now)
+                .issue_invoice(&mut *tx, &buyer, &offer, billing_date, &lines, now)
                 .await?;
             let mut periods: Vec<(SubscriptionId, &String)> = entries.iter().map(|(s, _, _, k)| (*s, k)).collect();
             periods.sort();
             periods.dedup();
             for (sub, key) in periods {
-                if !store::invoices::mark_billed(&mut tx, account, sub, key, invoice.id).await? {
-                    // Another run billed it meanwhile: leave everything to that run.
-                    tx.rollback().await?;
-                    return Ok(Vec::new());
+                if !store::invoices::mark_billed(&mut *tx, account, sub, key, invoice.id).await? {
+                    return Ok(None);
                 }
             }
             made.push(invoice.id);
         }
-        tx.commit().await?;
-        Ok(made)
+        Ok(Some(made))
     }
 
     /// Issues one invoice of `lines` (each with the subscription it bills, if any) dated
@@ -273,19 +299,56 @@ impl App {
         progress: impl Fn(usize, usize),
     ) -> Result<BillingReport, AppError> {
         let mut tx = self.db.read().await?;
-        let all = store::subscriptions::list_all(&mut tx, None, i64::MAX, 0).await?;
+        let accounts = store::subscriptions::accounts_with_subscriptions(&mut tx).await?;
+        let on_test_clocks: std::collections::BTreeSet<AccountId> =
+            store::accounts::on_test_clocks(&mut tx).await?.into_iter().collect();
         tx.commit().await?;
-        let mut accounts: Vec<AccountId> = all.iter().map(|s| s.account_id).collect();
-        accounts.sort();
-        accounts.dedup();
         let mut report = BillingReport::default();
-        for (i, account) in accounts.iter().enumerate() {
-            let now = self.now_for(Some(*account)).await?;
-            let today = kernel::clock::paris_date(now);
-            let until = until.map_or(today, |u| u.min(today));
-            report.invoices += self.bill_account(*account, until, now).await?.len();
-            report.accounts += 1;
-            progress(i + 1, accounts.len());
+        // Accounts are billed a batch per transaction: committing each invoice alone would
+        // make the commit, not the billing, the cost of a run.
+        for batch in accounts.chunks(RUN_BATCH) {
+            let system_now = crate::system_now();
+            let mut dates = Vec::with_capacity(batch.len());
+            for account in batch {
+                let now = if on_test_clocks.contains(account) {
+                    self.now_for(Some(*account)).await?
+                } else {
+                    system_now
+                };
+                let today = kernel::clock::paris_date(now);
+                dates.push((*account, until.map_or(today, |u| u.min(today)), now));
+            }
+            let mut tx = self.db.write().await?;
+            let mut by_account: BTreeMap<AccountId, Vec<billing::subscription::Subscription>> = BTreeMap::new();
+            for s in store::subscriptions::list_for_accounts(&mut tx, batch).await? {
+                by_account.entry(s.account_id).or_default().push(s);
+            }
+            let mut made = 0;
+            let mut raced = false;
+            for (account, until, now) in &dates {
+                let subscriptions = by_account.remove(account).unwrap_or_default();
+                match self.bill_account_in(&mut tx, *account, &subscriptions, *until, *now).await? {
+                    Some(invoices) => made += invoices.len(),
+                    None => {
+                        raced = true;
+                        break;
+                    }
+                }
+            }
+            if raced {
+                // Another run got to one of these accounts first: bill them one by one, each
+                // leaving to the other run what it already billed.
+                tx.rollback().await?;
+                made = 0;
+                for (account, until, now) in &dates {
+                    made += self.bill_account(*account, *until, *now).await?.len();
+                }
+            } else {
+                tx.commit().await?;
+            }
+            report.invoices += made;
+            report.accounts += batch.len();
+            progress(report.accounts, accounts.len());
         }
         Ok(report)
     }

@@ -66,6 +66,16 @@ pub async fn insert(conn: &mut AnyConnection, a: &Account) -> Result<()> {
     Ok(())
 }
 
+/// The accounts that run on a test clock (sandboxes).
+pub async fn on_test_clocks(conn: &mut AnyConnection) -> Result<Vec<AccountId>> {
+    let rows: Vec<String> = sqlx::query_scalar("SELECT id FROM accounts WHERE clock_id IS NOT NULL")
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|id| id.parse().map_err(|_| corrupt("account id", id)))
+        .collect()
+}
+
 pub async fn get(conn: &mut AnyConnection, id: AccountId) -> Result<Option<Account>> {
     let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))

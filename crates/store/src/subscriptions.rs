@@ -177,6 +177,37 @@ pub async fn list_all(
     rows.iter().map(from_row).collect()
 }
 
+/// Every account with at least one subscription, in id order.
+pub async fn accounts_with_subscriptions(conn: &mut AnyConnection) -> Result<Vec<AccountId>> {
+    let rows: Vec<String> = sqlx::query_scalar("SELECT DISTINCT account_id FROM subscriptions ORDER BY account_id")
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|id| id.parse().map_err(|_| corrupt("account id", id)))
+        .collect()
+}
+
+/// The subscriptions of several accounts at once.
+pub async fn list_for_accounts(conn: &mut AnyConnection, accounts: &[AccountId]) -> Result<Vec<Subscription>> {
+    let mut out = Vec::new();
+    // Bind parameters are bounded (SQLite: 32,766; PostgreSQL: 65,535).
+    for chunk in accounts.chunks(1000) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM subscriptions WHERE account_id IN ({}) ORDER BY subscribed_at DESC, id",
+            marks.join(", ")
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for a in chunk {
+            query = query.bind(a.to_string());
+        }
+        for row in query.fetch_all(&mut *conn).await? {
+            out.push(from_row(&row)?);
+        }
+    }
+    Ok(out)
+}
+
 /// Schedules a change of quantities from `from` (a period start), keeping a scheduled plan.
 pub async fn set_pending_units(
     conn: &mut AnyConnection,
