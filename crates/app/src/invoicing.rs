@@ -327,7 +327,10 @@ impl App {
             let mut raced = false;
             for (account, until, now) in &dates {
                 let subscriptions = by_account.remove(account).unwrap_or_default();
-                match self.bill_account_in(&mut tx, *account, &subscriptions, *until, *now).await? {
+                match self
+                    .bill_account_in(&mut tx, *account, &subscriptions, *until, *now)
+                    .await?
+                {
                     Some(invoices) => made += invoices.len(),
                     None => {
                         raced = true;
@@ -459,16 +462,58 @@ impl App {
             Some(n) => contracts::add_working_days(today, n as i32, contracts::Region::Metropole),
             None => today,
         };
+        let credited: Vec<&StoredLine> = lines.iter().filter(|l| l.subscription_id == Some(id)).collect();
+        let extra = serde_json::json!({ "refund_due_on": refund_due.to_string(), "due_on": refund_due.to_string() });
+        let note = self
+            .issue_credit_note(&mut tx, &paid, &credited, today, refund_due, extra, actor, now)
+            .await?
+            .ok_or(AppError::Conflict {
+                field: "subscription",
+                code: "already_credited",
+            })?;
+        sub.state = SubscriptionState::Withdrawn;
+        sub.ends_on = Some(today);
+        sub.ended_at = Some(now);
+        sub.auto_renew = false;
+        store::subscriptions::update(&mut tx, &sub).await?;
+        record(
+            &mut tx,
+            actor,
+            Some(account),
+            "subscription.withdraw",
+            Some(("subscription", id.to_string())),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(note)
+    }
+
+    /// Issues a credit note in its own series (`A-YYYY`) cancelling `lines` of the issued
+    /// invoice `original`: each line is credited once (`None` when one already was), the
+    /// original stays as issued. `extra` adds to the original's mentions.
+    #[allow(clippy::too_many_arguments)]
+    async fn issue_credit_note(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        original: &StoredInvoice,
+        lines: &[&StoredLine],
+        today: Date,
+        due_on: Date,
+        extra: serde_json::Value,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<Option<StoredInvoice>, AppError> {
+        let account = original.account_id;
         let credited: Vec<StoredLine> = lines
             .iter()
-            .filter(|l| l.subscription_id == Some(id))
             .enumerate()
             .map(|(i, l)| StoredLine {
                 position: i as i64 + 1,
                 amount: -l.amount,
                 quantity: l.quantity,
                 description: format!("Avoir / credit — {}", l.description),
-                ..l.clone()
+                ..(*l).clone()
             })
             .collect();
         let excl: i64 = credited.iter().map(|l| l.amount).sum();
@@ -485,11 +530,12 @@ impl App {
             .collect();
         let vat: i64 = breakdown.iter().map(|r| r["tax"].as_i64().unwrap_or_default()).sum();
         let series = format!("A-{}", today.year());
-        let number = store::invoices::next_number(&mut tx, &series).await?;
-        let mut mentions = paid.mentions.clone();
-        mentions["credits"] = serde_json::json!(paid.display_number());
-        mentions["refund_due_on"] = serde_json::json!(refund_due.to_string());
-        mentions["due_on"] = serde_json::json!(refund_due.to_string());
+        let number = store::invoices::next_number(&mut *tx, &series).await?;
+        let mut mentions = original.mentions.clone();
+        mentions["credits"] = serde_json::json!(original.display_number());
+        if let (Some(m), Some(more)) = (mentions.as_object_mut(), extra.as_object()) {
+            m.extend(more.clone());
+        }
         let note = StoredInvoice {
             id: InvoiceId::new(),
             account_id: account,
@@ -498,10 +544,10 @@ impl App {
             series,
             number: Some(number),
             issued_on: Some(today.to_string()),
-            due_on: Some(refund_due.to_string()),
+            due_on: Some(due_on.to_string()),
             billing_date: today.to_string(),
-            seller: paid.seller.clone(),
-            buyer: paid.buyer.clone(),
+            seller: original.seller.clone(),
+            buyer: original.buyer.clone(),
             mentions,
             total_excl: excl,
             total_vat: vat,
@@ -510,27 +556,105 @@ impl App {
             created_at: now,
             finalized_at: Some(now),
         };
-        store::invoices::insert(&mut tx, &note, &credited).await?;
-        sub.state = SubscriptionState::Withdrawn;
-        sub.ends_on = Some(today);
-        sub.ended_at = Some(now);
-        sub.auto_renew = false;
-        store::subscriptions::update(&mut tx, &sub).await?;
+        store::invoices::insert(&mut *tx, &note, &credited).await?;
+        for l in lines {
+            if !store::invoices::mark_credited(&mut *tx, account, original.id, l.position, note.id).await? {
+                return Ok(None);
+            }
+        }
         record(
-            &mut tx,
-            actor,
-            Some(account),
-            "subscription.withdraw",
-            Some(("subscription", id.to_string())),
-            now,
-        )
-        .await?;
-        record(
-            &mut tx,
+            &mut *tx,
             actor,
             Some(account),
             "credit_note.issue",
             Some(("invoice", note.id.to_string())),
+            now,
+        )
+        .await?;
+        Ok(Some(note))
+    }
+
+    /// The positions of an invoice's lines already credited.
+    pub async fn credited_positions(&self, account: AccountId, invoice: InvoiceId) -> Result<Vec<i64>, AppError> {
+        let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Read).await?;
+        let list = store::invoices::credited_positions(&mut tx, invoice).await?;
+        tx.commit().await?;
+        Ok(list)
+    }
+
+    /// A corrective credit note by operator staff: `positions` of an issued invoice (all of
+    /// them when empty) are cancelled, for `reason`, in a credit note of their own; the
+    /// invoice itself is never edited. Each line is credited once.
+    pub async fn credit_invoice(
+        &self,
+        account: AccountId,
+        invoice: InvoiceId,
+        positions: &[i64],
+        reason: &str,
+        actor: &Actor,
+    ) -> Result<StoredInvoice, AppError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(AppError::Invalid(kernel::FieldErrors::single("reason", "required")));
+        }
+        if reason.chars().count() > 500 {
+            return Err(AppError::Invalid(kernel::FieldErrors::single("reason", "too_long")));
+        }
+        let now = self.now_for(Some(account)).await?;
+        let today = kernel::clock::paris_date(now);
+        let mut tx = self.db.write().await?;
+        let (original, lines) = store::invoices::get(&mut tx, account, invoice)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if original.kind != "invoice" || original.status != "issued" {
+            return Err(AppError::Conflict {
+                field: "invoice",
+                code: "not_an_issued_invoice",
+            });
+        }
+        let done = store::invoices::credited_positions(&mut tx, invoice).await?;
+        let chosen: Vec<&StoredLine> = if positions.is_empty() {
+            lines.iter().filter(|l| !done.contains(&l.position)).collect()
+        } else {
+            let mut chosen = Vec::new();
+            for p in positions {
+                match lines.iter().find(|l| l.position == *p) {
+                    None => return Err(AppError::Invalid(kernel::FieldErrors::single("lines", "line_unknown"))),
+                    Some(_) if done.contains(p) => {
+                        return Err(AppError::Conflict {
+                            field: "lines",
+                            code: "already_credited",
+                        });
+                    }
+                    Some(l) if !chosen.iter().any(|c: &&StoredLine| c.position == l.position) => chosen.push(l),
+                    Some(_) => {}
+                }
+            }
+            chosen
+        };
+        if chosen.is_empty() {
+            return Err(AppError::Conflict {
+                field: "lines",
+                code: "already_credited",
+            });
+        }
+        let extra = serde_json::json!({ "credit_reason": reason });
+        let Some(note) = self
+            .issue_credit_note(&mut tx, &original, &chosen, today, today, extra, actor, now)
+            .await?
+        else {
+            tx.rollback().await?;
+            return Err(AppError::Conflict {
+                field: "lines",
+                code: "already_credited",
+            });
+        };
+        record(
+            &mut tx,
+            actor,
+            Some(account),
+            "invoice.credit",
+            Some(("invoice", invoice.to_string())),
             now,
         )
         .await?;

@@ -1152,6 +1152,48 @@ async fn plan_changes_over_the_api() {
             .await
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+        // A corrective credit note by operator staff; customers cannot issue one.
+        let account = one["account_id"].as_str().unwrap().to_string();
+        let credit_url = format!(
+            "{}/api/v1/operator/accounts/{account}/invoices/{invoice}/credit-note",
+            s.base
+        );
+        let r = c
+            .post(&credit_url)
+            .bearer_auth(&a_key)
+            .json(&json!({"lines": [1], "reason": "mine"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::FORBIDDEN);
+        let r = c
+            .post(&credit_url)
+            .bearer_auth(&op_key)
+            .json(&json!({"lines": [2], "reason": ""}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let r = c
+            .post(&credit_url)
+            .bearer_auth(&op_key)
+            .json(&json!({"lines": [2], "reason": "upgrade granted free of charge"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED);
+        let note: Value = r.json().await.unwrap();
+        assert_eq!(note["kind"], "credit_note");
+        assert_eq!(note["total_excl"], -4990);
+        let r = c
+            .post(&credit_url)
+            .bearer_auth(&op_key)
+            .json(&json!({"lines": [2], "reason": "twice"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT);
     }
 }
 

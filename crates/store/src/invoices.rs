@@ -175,6 +175,38 @@ pub async fn mark_billed(
     Ok(done.rows_affected() == 1)
 }
 
+/// Records that line `position` of `invoice` is credited by `credit_note`; `false` when it
+/// already was (each line is credited once).
+pub async fn mark_credited(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    invoice: InvoiceId,
+    position: i64,
+    credit_note: InvoiceId,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO credited_lines (invoice_id, position, account_id, credit_note_id) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (invoice_id, position) DO NOTHING",
+    )
+    .bind(invoice.to_string())
+    .bind(position)
+    .bind(account.to_string())
+    .bind(credit_note.to_string())
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The positions of `invoice`'s lines already credited.
+pub async fn credited_positions(conn: &mut AnyConnection, invoice: InvoiceId) -> Result<Vec<i64>> {
+    let rows: Vec<i64> =
+        sqlx::query_scalar("SELECT position FROM credited_lines WHERE invoice_id = $1 ORDER BY position")
+            .bind(invoice.to_string())
+            .fetch_all(conn)
+            .await?;
+    Ok(rows)
+}
+
 pub async fn is_billed(conn: &mut AnyConnection, subscription: SubscriptionId, period_start: &str) -> Result<bool> {
     let n: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM billed_periods WHERE subscription_id = $1 AND period_start = $2")

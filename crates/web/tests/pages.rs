@@ -411,6 +411,47 @@ async fn operator_pages_render() {
             let r = b.get(path).await;
             assert_page(path, &r);
         }
+        // An invoice seen by operator staff, with the corrective credit note form.
+        let admin = app
+            .login(
+                "admin@boulangerie-exemple.test",
+                "admin-demo-2026",
+                &app::Actor::system(),
+            )
+            .await
+            .expect("admin")
+            .principal;
+        let account = admin.account.as_ref().expect("an account").id;
+        let input = app::subscriptions::SubscribeInput {
+            offer: "oseox".into(),
+            plan: "s".into(),
+            period: "monthly".into(),
+            ..Default::default()
+        };
+        app.subscribe(account, input, &app::Actor::system())
+            .await
+            .expect("subscribe");
+        app.billing_run(None, |_, _| {}).await.expect("billing run");
+        let invoice = app.invoices(account).await.expect("invoices")[0].id;
+        let path = format!("/operator/accounts/{account}/invoices/{invoice}");
+        let r = b.get(&path).await;
+        assert_page(&path, &r);
+        assert!(r.1.contains("id=\"credit-submit\""));
+        let (status, body, _) = b.post(&format!("{path}/credit"), &[("reason", "")]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        let (status, _, location) = b
+            .post(
+                &format!("{path}/credit"),
+                &[("line", "1"), ("reason", "geste commercial")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let r = b.get(&location.expect("location")).await;
+        assert_page("operator invoice after a credit note", &r);
+        assert!(!r.1.contains("id=\"credit-submit\""), "nothing left to credit");
+        let r = b.get("/operator/invoices?kind=credit_note").await;
+        assert_page("/operator/invoices?kind=credit_note", &r);
+        assert!(r.1.contains("A-20"));
         // Long lists come in pages of 50 that keep the search.
         let mut tx = app.db.write().await.expect("write");
         for n in 0..55 {

@@ -509,3 +509,94 @@ async fn plan_changes_prorate_upgrades_and_defer_downgrades() {
     })
     .await;
 }
+
+/// A corrective credit note by operator staff: the invoice stays as issued, the chosen lines
+/// are cancelled in a document of their own, each line once, with a reason.
+#[tokio::test]
+async fn corrections_are_credit_notes_each_line_credited_once() {
+    on_every_backend(async |db| {
+        let w = World::new(db).await;
+        let admin = w.principal(ADMIN).await;
+        let op = w.principal(OPERATOR).await;
+        w.app
+            .subscribe(w.account, input("oseox", "s", "monthly", &[]), &actor(&admin))
+            .await
+            .expect("s");
+        w.app
+            .subscribe(w.account, input("oseox", "l", "monthly", &[]), &actor(&admin))
+            .await
+            .expect("l");
+        w.app.billing_run(None, |_, _| {}).await.expect("run");
+        let invoices = w.app.invoices(w.account).await.expect("invoices");
+        assert_eq!(invoices.len(), 1, "one invoice for the group");
+        let original = invoices[0].clone();
+        let (_, lines) = w.app.invoice(w.account, original.id).await.expect("lines");
+        assert_eq!(lines.len(), 2);
+
+        // Bad input first: nothing written.
+        let err = w
+            .app
+            .credit_invoice(w.account, original.id, &[1], "  ", &actor(&op))
+            .await
+            .expect_err("a reason is required");
+        assert_eq!(err.code(), "required");
+        let err = w
+            .app
+            .credit_invoice(w.account, original.id, &[9], "wrong line", &actor(&op))
+            .await
+            .expect_err("unknown line");
+        assert_eq!(err.code(), "line_unknown");
+        assert_eq!(w.app.invoices(w.account).await.expect("invoices").len(), 1);
+
+        let note = w
+            .app
+            .credit_invoice(w.account, original.id, &[2], "pack L billed by mistake", &actor(&op))
+            .await
+            .expect("credit");
+        assert_eq!(note.kind, "credit_note");
+        assert!(note.series.starts_with("A-"), "credit notes have their own series");
+        assert_eq!(note.number, Some(1));
+        assert_eq!(note.total_excl, -lines[1].amount);
+        assert_eq!(
+            note.mentions["credits"],
+            original.display_number().expect("number").as_str()
+        );
+        assert_eq!(note.mentions["credit_reason"], "pack L billed by mistake");
+        let err = w
+            .app
+            .credit_invoice(w.account, original.id, &[2], "again", &actor(&op))
+            .await
+            .expect_err("a line is credited once");
+        assert_eq!(err.code(), "already_credited");
+        // The rest: every line not yet credited, then nothing is left.
+        let rest = w
+            .app
+            .credit_invoice(w.account, original.id, &[], "goodwill", &actor(&op))
+            .await
+            .expect("the rest");
+        assert_eq!(rest.total_excl, -lines[0].amount);
+        let err = w
+            .app
+            .credit_invoice(w.account, original.id, &[], "nothing left", &actor(&op))
+            .await
+            .expect_err("nothing left");
+        assert_eq!(err.code(), "already_credited");
+        // The original is untouched; the orders net to zero.
+        let (again, _) = w.app.invoice(w.account, original.id).await.expect("original");
+        assert_eq!(
+            (again.total_excl, again.status.as_str()),
+            (original.total_excl, "issued")
+        );
+        let orders = w.app.amounts_per_order(w.account).await.expect("orders");
+        assert!(orders.iter().all(|o| o.excl_vat == 0), "{orders:?}");
+        assert_eq!(w.trail(Some(w.account), "invoice.credit").await.len(), 2);
+        // A credit note is not itself credited.
+        let err = w
+            .app
+            .credit_invoice(w.account, note.id, &[], "credit a credit", &actor(&op))
+            .await
+            .expect_err("not an invoice");
+        assert_eq!(err.code(), "not_an_issued_invoice");
+    })
+    .await;
+}

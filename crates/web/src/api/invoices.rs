@@ -1,6 +1,6 @@
 //! Invoices over the API: an administrator's, with lines and PDF; every invoice for operators.
 
-use super::{ApiQuery, admin_account, e, ok, page_params, parse};
+use super::{ApiQuery, admin_account, created, e, ok, page_params, parse};
 use crate::WebState;
 use crate::auth::ApiUser;
 use crate::error::ApiError;
@@ -20,6 +20,42 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(get_pdf))
         .routes(routes!(operator_list))
         .routes(routes!(orders))
+        .routes(routes!(operator_credit))
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct CreditBody {
+    /// Positions of the invoice's lines to cancel (1 for the first); empty: every line not yet
+    /// credited.
+    #[serde(default)]
+    lines: Vec<i64>,
+    /// Why, printed on the credit note.
+    reason: String,
+}
+
+/// A corrective credit note: lines of an issued invoice cancelled in a document of their own
+/// (series `A-YYYY`); the invoice is never edited, and each line is credited once.
+#[utoipa::path(post, path = "/api/v1/operator/accounts/{account}/invoices/{id}/credit-note", tag = "operator", security(("bearer" = [])),
+    params(("account" = String, Path), ("id" = String, Path)), request_body = CreditBody,
+    responses((status = 201, body = InvoiceBody), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+async fn operator_credit(
+    State(s): State<WebState>,
+    client: crate::auth::Client,
+    ApiUser(p): ApiUser,
+    Path((account, id)): Path<(String, String)>,
+    super::ApiJson(input): super::ApiJson<CreditBody>,
+) -> Result<Response, ApiError> {
+    let lang = super::operator::operator(&p)?;
+    let account: kernel::AccountId = parse(&account, lang)?;
+    let id: InvoiceId = parse(&id, lang)?;
+    let note = s
+        .app
+        .credit_invoice(account, id, &input.lines, &input.reason, &client.actor(&p))
+        .await
+        .map_err(e(lang))?;
+    let (note, lines) = s.app.invoice(account, note.id).await.map_err(e(lang))?;
+    Ok(created(body(&note, Some(&lines))))
 }
 
 /// What one order (subscription) was invoiced net of credit notes, in cents.

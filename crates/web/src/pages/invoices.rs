@@ -20,6 +20,11 @@ pub fn router() -> Router<WebState> {
         .route("/settings/invoices/{id}", get(show))
         .route("/settings/invoices/{id}/pdf", get(pdf))
         .route("/operator/invoices", get(operator_list))
+        .route("/operator/accounts/{account}/invoices/{id}", get(operator_show))
+        .route(
+            "/operator/accounts/{account}/invoices/{id}/credit",
+            axum::routing::post(operator_credit),
+        )
 }
 
 pub fn invoice_row(i: &StoredInvoice, lang: Lang) -> Value {
@@ -85,36 +90,137 @@ async fn show(
         return not_found(&page, &s);
     };
     match s.app.invoice(account, id).await {
-        Ok((invoice, lines)) => {
-            let vat: Vec<Value> = invoice
-                .vat_breakdown
-                .as_array()
-                .map(|rates| {
-                    rates
-                        .iter()
-                        .map(|r| {
-                            context! {
-                                rate => format!("{} %", r["rate_bp"].as_i64().unwrap_or_default() as f64 / 100.0),
-                                base => money(r["base"].as_i64().unwrap_or_default(), page.lang),
-                                tax => money(r["tax"].as_i64().unwrap_or_default(), page.lang),
-                            }
-                        })
-                        .collect()
-                })
-                .unwrap_or_default();
-            let rows: Vec<Value> = lines.iter().map(|l| line_row(l, page.lang)).collect();
-            page.render(
-                &s,
-                "invoice.html",
-                context! {
-                    invoice => invoice_row(&invoice, page.lang), lines => rows, vat => vat,
-                    seller => super::ser(&invoice.seller), buyer => super::ser(&invoice.buyer),
-                    mentions => super::ser(&invoice.mentions),
-                },
-            )
-            .into_response()
-        }
+        Ok((invoice, lines)) => render_invoice(&s, &page, &invoice, &lines, None),
         Err(e) => error_page(&page, &s, &e),
+    }
+}
+
+/// The invoice page; operator staff also get the corrective credit note form.
+fn render_invoice(
+    s: &WebState,
+    page: &Page,
+    invoice: &StoredInvoice,
+    lines: &[StoredLine],
+    operator: Option<Value>,
+) -> Response {
+    let vat: Vec<Value> = invoice
+        .vat_breakdown
+        .as_array()
+        .map(|rates| {
+            rates
+                .iter()
+                .map(|r| {
+                    context! {
+                        rate => format!("{} %", r["rate_bp"].as_i64().unwrap_or_default() as f64 / 100.0),
+                        base => money(r["base"].as_i64().unwrap_or_default(), page.lang),
+                        tax => money(r["tax"].as_i64().unwrap_or_default(), page.lang),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let rows: Vec<Value> = lines.iter().map(|l| line_row(l, page.lang)).collect();
+    page.render(
+        s,
+        "invoice.html",
+        context! {
+            invoice => invoice_row(invoice, page.lang), lines => rows, vat => vat,
+            seller => super::ser(&invoice.seller), buyer => super::ser(&invoice.buyer),
+            mentions => super::ser(&invoice.mentions), operator => operator,
+        },
+    )
+    .into_response()
+}
+
+fn operator_ids(account: &str, id: &str) -> Option<(kernel::AccountId, InvoiceId)> {
+    Some((account.parse().ok()?, id.parse().ok()?))
+}
+
+async fn operator_show(
+    State(s): State<WebState>,
+    client: Client,
+    csrf: CsrfToken,
+    PageUser(p): PageUser,
+    Path((account, id)): Path<(String, String)>,
+    Query(q): Query<NoticeQuery>,
+) -> Response {
+    let page = Page::new(client.lang, &csrf, "/operator/invoices", Some(&p)).nav("op_invoices");
+    let (true, Some((account, id))) = (p.is_operator(), operator_ids(&account, &id)) else {
+        return not_found(&page, &s);
+    };
+    operator_view(&s, &page, account, id, q.notice.as_deref(), None).await
+}
+
+async fn operator_view(
+    s: &WebState,
+    page: &Page,
+    account: kernel::AccountId,
+    id: InvoiceId,
+    notice: Option<&str>,
+    error: Option<String>,
+) -> Response {
+    match s.app.invoice(account, id).await {
+        Ok((invoice, lines)) => {
+            let credited = s.app.credited_positions(account, id).await.unwrap_or_default();
+            let creditable: Vec<i64> = lines
+                .iter()
+                .map(|l| l.position)
+                .filter(|p| !credited.contains(p))
+                .collect();
+            let operator = context! {
+                account_id => account.to_string(), creditable => creditable,
+                positions => lines.iter().map(|l| context! { position => l.position, description => l.description.clone() }).collect::<Vec<_>>(),
+                notice => notice.map(|n| crate::i18n::message(page.lang, n).to_string()), error => error,
+            };
+            render_invoice(s, page, &invoice, &lines, Some(operator))
+        }
+        Err(e) => error_page(page, s, &e),
+    }
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct NoticeQuery {
+    notice: Option<String>,
+}
+
+async fn operator_credit(
+    State(s): State<WebState>,
+    client: Client,
+    csrf: CsrfToken,
+    PageUser(p): PageUser,
+    Path((account, id)): Path<(String, String)>,
+    crate::auth::CsrfForm(form): crate::auth::CsrfForm<Vec<(String, String)>>,
+) -> Response {
+    let page = Page::new(client.lang, &csrf, "/operator/invoices", Some(&p)).nav("op_invoices");
+    let (true, Some((account, id))) = (p.is_operator(), operator_ids(&account, &id)) else {
+        return not_found(&page, &s);
+    };
+    let reason = form
+        .iter()
+        .find(|(k, _)| k == "reason")
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default();
+    let positions: Vec<i64> = form
+        .iter()
+        .filter(|(k, _)| k == "line")
+        .filter_map(|(_, v)| v.trim().parse().ok())
+        .collect();
+    match s
+        .app
+        .credit_invoice(account, id, &positions, &reason, &client.actor(&p))
+        .await
+    {
+        Ok(_) => super::see_other(&format!(
+            "/operator/accounts/{account}/invoices/{id}?notice=notice.credit_note_issued"
+        )),
+        Err(app::AppError::NotFound) => not_found(&page, &s),
+        Err(e) => {
+            let message = crate::i18n::message(page.lang, e.code()).to_string();
+            let mut response = operator_view(&s, &page, account, id, None, Some(message)).await;
+            *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            response
+        }
     }
 }
 
