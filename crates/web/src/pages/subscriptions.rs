@@ -167,6 +167,7 @@ async fn subscribe(
         period: field("period"),
         units,
         options: BTreeMap::new(),
+        code: Some(field("code")),
     };
     match s.app.subscribe(account, input, &client.actor(&p)).await {
         Ok(_) => see_other("/settings/subscriptions?notice=notice.subscribed"),
