@@ -145,7 +145,7 @@ fn assert_page(path: &str, (status, body, _): &(StatusCode, String, Option<Strin
     for prefix in [
         "nav.", "field.", "hint.", "ui.", "keys.", "users.", "op.", "grants.", "audit.", "terms.", "status.", "role.",
         "col.", "clocks.", "jobs.", "outbox.", "company.", "support.", "notice.", "signup.", "login.", "error.",
-        "ctr.",
+        "ctr.", "codes.",
     ] {
         for around in [">", "\"", " "] {
             let raw = format!("{around}{prefix}");
