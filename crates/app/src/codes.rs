@@ -191,10 +191,13 @@ impl App {
                 errors.push("plans", "plan_unknown");
             }
         }
-        let description = input.description.trim().to_string();
-        if description.chars().count() > MAX_DESCRIPTION {
-            errors.push("description", "too_long");
-        }
+        // Optional, so an empty one is fine; otherwise the rules of every short text.
+        let description = match input.description.trim() {
+            "" => String::new(),
+            text => errors
+                .check(kernel::values::required_text("description", text, MAX_DESCRIPTION))
+                .unwrap_or_default(),
+        };
         let (Some(text), Some(kind), Some(reduction), Some(duration), true) =
             (text, kind, reduction, duration, errors.is_empty())
         else {

@@ -262,7 +262,7 @@ impl DiscountCode {
         if !r.offer.discount_codes {
             return Err(Refusal::OfferRefusesCodes);
         }
-        let offer_ok = self.offers.is_empty() || self.offers.iter().any(|o| *o == r.offer.id);
+        let offer_ok = self.offers.is_empty() || self.offers.contains(&r.offer.id);
         let plan_ok = self.plans.is_empty() || self.plans.iter().any(|p| p == r.plan);
         if !offer_ok || !plan_ok {
             return Err(Refusal::NotApplicable);

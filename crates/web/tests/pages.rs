@@ -382,6 +382,8 @@ async fn operator_pages_render() {
             "/operator/subscriptions",
             "/operator/subscriptions?state=active",
             "/operator/invoices",
+            "/operator/codes",
+            "/operator/codes?q=x&status=expired",
         ] {
             let r = b.get(path).await;
             assert_page(path, &r);
