@@ -148,7 +148,9 @@ impl App {
                         break;
                     }
                 }
-                let lines = period_lines(&offer, &selection, &period, index == 0).map_err(unexpected)?;
+                let mut lines = period_lines(&offer, &selection, &period, index == 0).map_err(unexpected)?;
+                self.apply_codes(&mut *tx, account, s.id, period.dates.start, &mut lines)
+                    .await?;
                 let entry = due.entry(period.dates.start).or_default();
                 for line in lines {
                     entry.push((s.id, s.offer_key.clone(), line, key.clone()));
@@ -827,7 +829,11 @@ pub fn invoice_pdf(invoice: &StoredInvoice, lines: &[StoredLine], lang: Lang) ->
                 (Some(s), Some(e)) => format!("{s} → {e}"),
                 _ => String::new(),
             };
-            let unit = money((l.unit_price_micros + 5_000) / 10_000, lang);
+            // Rounded half away from zero, so a discount's negative price prints like its amount.
+            let unit = money(
+                billing::UnitPrice::from_micros(l.unit_price_micros).line_total(1).0,
+                lang,
+            );
             let _ = table.push_row([
                 l.description.clone(),
                 period,

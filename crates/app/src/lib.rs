@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod clocks;
+pub mod codes;
 pub mod contracts;
 pub mod demo;
 pub mod emails;

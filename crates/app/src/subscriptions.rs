@@ -31,6 +31,8 @@ pub struct SubscribeInput {
     /// Units per entitlement (`users` → 3); unmentioned: the plan's minimum.
     pub units: BTreeMap<String, u32>,
     pub options: BTreeMap<String, u32>,
+    /// A discount or referral code to redeem on the new subscription (OSX-CODES).
+    pub code: Option<String>,
 }
 
 /// A subscription with the offer it runs under and what that means today.
@@ -272,6 +274,9 @@ impl App {
             now,
         )
         .await?;
+        if let Some(code) = input.code.as_deref().filter(|c| !c.trim().is_empty()) {
+            self.redeem_in(&mut tx, &subscription, &offer, code, now, actor).await?;
+        }
         if immediate {
             self.confirm_activation(&mut tx, &subscription, &offer, now).await?;
             self.schedule_billing(&mut tx, account, now, now).await?;
@@ -618,6 +623,7 @@ impl App {
             period: s.selection.period.as_str().to_string(),
             units: units.clone(),
             options: s.selection.options.clone(),
+            code: None,
         };
         check_selection(&offer, &input)?;
         if let Some(users) = units.get("users") {
@@ -718,6 +724,7 @@ impl App {
             period: if new_plan.is_free() { String::new() } else { period },
             units,
             options: s.selection.options.clone(),
+            code: None,
         };
         let (selection, billing_period) = check_selection(&offer, &wanted)?;
         {

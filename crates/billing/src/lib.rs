@@ -7,11 +7,14 @@
 //!   ([`Rate`]), rounded half up.
 //! - [`delay`]: lengths of time as the terms write them ("3 months", "48 hours").
 //! - [`periods`]: billing periods (anniversary or calendar), proration.
+//! - [`codes`]: discount and referral codes, and how they reduce a period without ever making
+//!   a credit (OSX-CODES).
 //! - [`lifecycle`]: the dated rules of a subscription: activation, renewal, termination and
 //!   notice, auto-renewal unticking, licence changes, price changes, withdrawal, inactivity.
 //!
 //! Nothing here performs IO or reads the clock: every rule takes its dates as arguments.
 
+pub mod codes;
 pub mod delay;
 pub mod invoice;
 pub mod lifecycle;

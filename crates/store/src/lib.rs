@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod audit;
 pub mod clocks;
+pub mod codes;
 pub mod contracts;
 pub mod emails;
 pub mod files;

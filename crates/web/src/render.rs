@@ -36,6 +36,7 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("op_email.html", include_str!("../templates/op_email.html")),
     ("op_clocks.html", include_str!("../templates/op_clocks.html")),
     ("op_offers.html", include_str!("../templates/op_offers.html")),
+    ("op_codes.html", include_str!("../templates/op_codes.html")),
     ("pager.html", include_str!("../templates/pager.html")),
     ("op_offer.html", include_str!("../templates/op_offer.html")),
     ("subscriptions.html", include_str!("../templates/subscriptions.html")),

@@ -145,7 +145,7 @@ fn assert_page(path: &str, (status, body, _): &(StatusCode, String, Option<Strin
     for prefix in [
         "nav.", "field.", "hint.", "ui.", "keys.", "users.", "op.", "grants.", "audit.", "terms.", "status.", "role.",
         "col.", "clocks.", "jobs.", "outbox.", "company.", "support.", "notice.", "signup.", "login.", "error.",
-        "ctr.",
+        "ctr.", "codes.",
     ] {
         for around in [">", "\"", " "] {
             let raw = format!("{around}{prefix}");
@@ -407,6 +407,8 @@ async fn operator_pages_render() {
             "/operator/subscriptions?state=active",
             "/operator/invoices?q=Boulangerie&kind=invoice&from=2026-01-01&to=2030-12-31",
             "/operator/invoices",
+            "/operator/codes",
+            "/operator/codes?q=x&status=expired",
         ] {
             let r = b.get(path).await;
             assert_page(path, &r);

@@ -15,6 +15,7 @@ fn input(offer: &str, plan: &str, period: &str, units: &[(&str, u32)]) -> Subscr
         period: period.into(),
         units: units.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
         options: BTreeMap::new(),
+        code: None,
     }
 }
 
@@ -162,7 +163,7 @@ async fn one_invoice_lists_every_subscription_billed_the_same_day() {
 
 /// The text of a PDF by `pdftotext` (poppler-utils, installed by `.ci/run`), or `None` when
 /// the tool is missing outside CI.
-fn pdf_text(bytes: &[u8]) -> Option<String> {
+pub fn pdf_text(bytes: &[u8]) -> Option<String> {
     let dir = tempfile::tempdir().expect("dir");
     let path = dir.path().join("invoice.pdf");
     std::fs::write(&path, bytes).expect("write pdf");

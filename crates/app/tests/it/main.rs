@@ -7,6 +7,7 @@
 mod access;
 mod accounts;
 mod audit;
+mod codes;
 mod contracts;
 mod invoicing;
 mod jobs;

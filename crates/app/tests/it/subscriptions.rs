@@ -16,6 +16,7 @@ fn input(offer: &str, plan: &str, period: &str, units: &[(&str, u32)]) -> Subscr
         period: period.into(),
         units: units.iter().map(|(k, v)| (k.to_string(), *v)).collect(),
         options: BTreeMap::new(),
+        code: None,
     }
 }
 

@@ -1,5 +1,6 @@
 //! Integration tests of the billing crate: one binary, one module per subject.
 
+mod codes;
 mod docs;
 mod errors;
 mod lifecycle;

@@ -2,6 +2,7 @@
 //! `/api/v1/openapi.json` and readable at `/api/v1/docs`.
 
 mod account;
+mod codes;
 pub(crate) mod contracts;
 mod docs;
 mod idempotency;
@@ -110,6 +111,7 @@ fn api_routes() -> OpenApiRouter<WebState> {
         .merge(subscriptions::routes())
         .merge(invoices::routes())
         .merge(contracts::routes())
+        .merge(codes::routes())
 }
 
 pub fn router(state: WebState) -> Router<WebState> {

@@ -122,6 +122,9 @@ pub struct SubscribeBody {
     units: BTreeMap<String, u32>,
     #[serde(default)]
     options: BTreeMap<String, u32>,
+    /// A discount or referral code to redeem on the new subscription (OSX-CODES); refused
+    /// with the field `code` when it may not be.
+    code: Option<String>,
 }
 
 #[utoipa::path(get, path = "/api/v1/subscriptions", tag = "subscriptions", security(("bearer" = [])),
@@ -147,6 +150,7 @@ async fn subscribe(
         period: body.period.unwrap_or_default(),
         units: body.units,
         options: body.options,
+        code: body.code,
     };
     let view = s
         .app

@@ -39,7 +39,7 @@ pub fn invoice_row(i: &StoredInvoice, lang: Lang) -> Value {
 fn line_row(l: &StoredLine, lang: Lang) -> Value {
     context! {
         description => l.description.clone(), kind => l.kind.clone(), quantity => l.quantity,
-        unit_price => money((l.unit_price_micros + 5_000) / 10_000, lang),
+        unit_price => money(billing::UnitPrice::from_micros(l.unit_price_micros).line_total(1).0, lang),
         vat_rate => format!("{} %", l.vat_rate_bp as f64 / 100.0), amount => money(l.amount, lang),
         period_start => l.period_start.clone(), period_end => l.period_end.clone(),
     }

@@ -2,6 +2,7 @@
 //! builds the context every template expects (language, user, CSRF token, current path).
 
 mod account;
+mod codes;
 pub mod contracts;
 mod invoices;
 mod offers;
@@ -32,6 +33,7 @@ pub fn router() -> Router<WebState> {
         .merge(subscriptions::router())
         .merge(invoices::router())
         .merge(contracts::router())
+        .merge(codes::router())
 }
 
 async fn css() -> Response {

@@ -72,6 +72,7 @@ pub fn offer_view(offer: &Offer, lang: Lang) -> Value {
     context! {
         id => offer.id.clone(), name => offer.name.clone(), version => offer.version, description => offer.description.clone(),
         vat_rate => offer.vat_rate.to_string(), modules => modules, plans => plans,
+        discount_codes => offer.discount_codes,
     }
 }
 

@@ -26,6 +26,7 @@ pub fn router() -> Router<WebState> {
         .route("/settings/subscriptions/{id}/withdraw", post(withdraw))
         .route("/settings/subscriptions/{id}/units", post(change_units))
         .route("/settings/subscriptions/{id}/plan", post(change_plan))
+        .route("/settings/subscriptions/{id}/code", post(redeem_code))
         .route("/operator/subscriptions", get(operator_list))
         .route(
             "/operator/accounts/{account}/subscriptions/{id}/activate",
@@ -68,6 +69,19 @@ pub fn subscription_row(v: &SubscriptionView, lang: Lang) -> Value {
             v.offer.plan(id).map(|p| p.name.clone()).unwrap_or_else(|_| id.to_string())
         }),
         pending_from => s.pending.as_ref().map(|c| c.from.to_string()),
+        takes_codes => v.offer.discount_codes && matches!(v.state, SubscriptionState::Active | SubscriptionState::PendingActivation),
+    }
+}
+
+/// A code redeemed on a subscription, for templates.
+fn code_of(r: &app::codes::RedemptionView, lang: Lang) -> Value {
+    let reduction = match r.code.reduction {
+        billing::codes::Reduction::Percent(rate) => rate.to_string(),
+        billing::codes::Reduction::Fixed(cents) => money(cents.0, lang),
+    };
+    context! {
+        code => r.redemption.code.clone(), reduction => reduction, running => r.running,
+        periods_used => r.redemption.periods_used, periods => r.code.duration.periods(),
     }
 }
 
@@ -102,11 +116,28 @@ struct SubscribeForm {
 }
 
 async fn page_view(s: &WebState, page: &Page, account: AccountId, form: SubscribeForm, status: StatusCode) -> Response {
-    let (list, catalogue) = match (s.app.subscriptions(account).await, s.app.catalogue().await) {
-        (Ok(l), Ok(c)) => (l, c),
-        (Err(e), _) | (_, Err(e)) => return error_page(page, s, &e),
+    let (list, catalogue, redemptions) = match (
+        s.app.subscriptions(account).await,
+        s.app.catalogue().await,
+        s.app.redemptions(account).await,
+    ) {
+        (Ok(l), Ok(c), Ok(r)) => (l, c, r),
+        (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return error_page(page, s, &e),
     };
-    let rows: Vec<Value> = list.iter().map(|v| subscription_row(v, page.lang)).collect();
+    let rows: Vec<Value> = list
+        .iter()
+        .map(|v| {
+            let codes: Vec<Value> = redemptions
+                .iter()
+                .filter(|r| r.redemption.subscription_id == v.subscription.id)
+                .map(|r| code_of(r, page.lang))
+                .collect();
+            let has_running_code = redemptions
+                .iter()
+                .any(|r| r.running && r.redemption.subscription_id == v.subscription.id);
+            context! { codes => codes, has_running_code => has_running_code, ..subscription_row(v, page.lang) }
+        })
+        .collect();
     let offers: Vec<Value> = catalogue
         .iter()
         .map(|o| {
@@ -197,6 +228,7 @@ async fn subscribe(
         period: field("period"),
         units,
         options: BTreeMap::new(),
+        code: Some(field("code")),
     };
     match s.app.subscribe(account, input, &client.actor(&p)).await {
         Ok(_) => see_other("/settings/subscriptions?notice=notice.subscribed"),
@@ -404,6 +436,35 @@ async fn change_plan(
                 "notice.plan_change_scheduled"
             }
         })
+    })
+    .await
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct CodeForm {
+    code: String,
+}
+
+/// Redeems a discount or referral code on a subscription (OSX-CODES).
+async fn redeem_code(
+    State(s): State<WebState>,
+    client: Client,
+    csrf: CsrfToken,
+    PageUser(p): PageUser,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<CodeForm>,
+) -> Response {
+    let page = Page::new(client.lang, &csrf, "/settings/subscriptions", Some(&p)).nav("subscriptions");
+    let Some(account) = admin_account(&p) else {
+        return forbidden(&page, &s, "admin_required");
+    };
+    let actor = client.actor(&p);
+    act(&s, &page, account, &id, async |id| {
+        s.app
+            .redeem_code(account, id, &form.code, &actor)
+            .await
+            .map(|_| "notice.code_redeemed")
     })
     .await
 }
