@@ -20,6 +20,7 @@ pub fn registry(app: &App) -> Registry {
     r.register(PRUNE, Prune);
     r.register(crate::subscriptions::AUTO_ACTIVATE, AutoActivate(app.clone()));
     r.register(crate::invoicing::BILL_ACCOUNT, BillAccount(app.clone()));
+    r.register(crate::invoicing::FINALIZE_INVOICE, FinalizeInvoice(app.clone()));
     r.register(crate::contracts::REMINDERS, Reminders(app.clone()));
     r.register(crate::contracts::REMINDERS_SCHEDULE, ScheduleReminders);
     r.every(crate::contracts::REMINDERS_SCHEDULE, SignedDuration::from_hours(6));
@@ -42,6 +43,20 @@ impl Handler for BillAccount {
         Box::pin(async move {
             let account: kernel::AccountId = serde_json::from_value(ctx.job.payload["account_id"].clone())?;
             self.0.run_billing_job(account, ctx.now).await?;
+            Ok(())
+        })
+    }
+}
+
+/// Finalizes a draft invoice when its review window ends (same copy of the application).
+struct FinalizeInvoice(App);
+
+impl Handler for FinalizeInvoice {
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            let account: kernel::AccountId = serde_json::from_value(ctx.job.payload["account_id"].clone())?;
+            let id: kernel::InvoiceId = serde_json::from_value(ctx.job.payload["invoice_id"].clone())?;
+            self.0.finalize_invoice_job(account, id).await?;
             Ok(())
         })
     }

@@ -21,6 +21,9 @@ use store::invoices::{StoredInvoice, StoredLine};
 /// The job that bills an account's due periods, then schedules itself for the next one.
 pub const BILL_ACCOUNT: &str = "billing.account";
 
+/// The job that finalizes a draft invoice when its review window ends.
+pub const FINALIZE_INVOICE: &str = "billing.finalize_invoice";
+
 /// Periods looked at per subscription and run: decades of monthly periods, a bound that keeps a
 /// mistaken `until` from looping for ever.
 const MAX_PERIODS: u32 = 1200;
@@ -187,9 +190,10 @@ impl App {
         Ok(Some(made))
     }
 
-    /// Issues one invoice of `lines` (each with the subscription it bills, if any) dated
-    /// `billing_date` under `offer`'s payment terms: numbered from its series' counter row in
-    /// the caller's transaction, stored, audited and emailed to the account's administrators.
+    /// Makes one invoice of `lines` (each with the subscription it bills, if any) for the
+    /// billing point `billing_date` under `offer`'s payment terms: a draft first, without a
+    /// number; finalized at once, or after the operator's review window by a job. The draft
+    /// is stored in the caller's transaction.
     pub(crate) async fn issue_invoice(
         &self,
         tx: &mut sqlx::AnyConnection,
@@ -202,25 +206,16 @@ impl App {
         let account = buyer.id;
         let plain: Vec<InvoiceLine> = lines.iter().map(|(_, l)| l.clone()).collect();
         let t = totals(&plain);
-        let due_on = offer
-            .payment
-            .as_ref()
-            .map(|p| p.terms.due_on(billing_date, billing_date))
-            .transpose()
-            .map_err(unexpected)?
-            .unwrap_or(billing_date);
-        let series = format!("F-{}", billing_date.year());
-        let number = store::invoices::next_number(&mut *tx, &series).await?;
         let seller = &self.config.seller;
-        let invoice = StoredInvoice {
+        let mut invoice = StoredInvoice {
             id: InvoiceId::new(),
             account_id: account,
             kind: "invoice".into(),
-            status: "issued".into(),
-            series,
-            number: Some(number),
-            issued_on: Some(billing_date.to_string()),
-            due_on: Some(due_on.to_string()),
+            status: "draft".into(),
+            series: format!("F-{}", billing_date.year()),
+            number: None,
+            issued_on: None,
+            due_on: None,
             billing_date: billing_date.to_string(),
             seller: serde_json::json!({
                 "legal_name": seller.legal_name, "address": seller.address, "siren": seller.siren,
@@ -231,7 +226,8 @@ impl App {
                 "address": format!("{}\n{} {}\n{}", buyer.address_line, buyer.postal_code, buyer.city, buyer.country),
                 "siren": buyer.siren, "vat_number": buyer.vat_number,
             }),
-            mentions: mentions(offer, due_on),
+            // Which terms set the due date once the invoice is dated.
+            mentions: serde_json::json!({ "offer": offer.id, "offer_version": offer.version }),
             total_excl: t.excl_vat.0,
             total_vat: t.vat_total.0,
             total_incl: t.incl_vat.0,
@@ -242,7 +238,7 @@ impl App {
                     .collect(),
             ),
             created_at: now,
-            finalized_at: Some(now),
+            finalized_at: None,
         };
         let stored_lines: Vec<StoredLine> = lines
             .iter()
@@ -261,9 +257,75 @@ impl App {
             })
             .collect();
         store::invoices::insert(&mut *tx, &invoice, &stored_lines).await?;
+        if self.config.invoice_review.is_zero() {
+            self.finalize_in(&mut *tx, &mut invoice, offer, billing_date, &Actor::system(), now)
+                .await?;
+        } else {
+            record(
+                &mut *tx,
+                &Actor::system(),
+                Some(account),
+                "invoice.draft",
+                Some(("invoice", invoice.id.to_string())),
+                now,
+            )
+            .await?;
+            let at = now.checked_add(self.config.invoice_review).map_err(unexpected)?;
+            let spec = jobs::JobSpec::new(
+                FINALIZE_INVOICE,
+                serde_json::json!({ "account_id": account, "invoice_id": invoice.id }),
+                at,
+            )
+            .account(account)
+            .clock(buyer.clock_id)
+            .unique(format!("{FINALIZE_INVOICE}:{}", invoice.id));
+            jobs::enqueue(&mut *tx, spec, now).await?;
+        }
+        Ok(invoice)
+    }
+
+    /// Finalizes a draft: dated (its billing point, or `today` when reviewed later), numbered
+    /// from its series' counter row — so numbers are gapless and follow finalization, never
+    /// creation — given its due date and mentions, audited and emailed to the administrators.
+    /// Does nothing to an invoice already finalized.
+    async fn finalize_in(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        invoice: &mut StoredInvoice,
+        offer: &billing::Offer,
+        today: Date,
+        actor: &Actor,
+        now: Timestamp,
+    ) -> Result<bool, AppError> {
+        let billing_date: Date = invoice.billing_date.parse().map_err(unexpected)?;
+        let issued_on = billing_date.max(today);
+        let due_on = offer
+            .payment
+            .as_ref()
+            .map(|p| p.terms.due_on(issued_on, issued_on))
+            .transpose()
+            .map_err(unexpected)?
+            .unwrap_or(issued_on);
+        let series = format!("F-{}", issued_on.year());
+        let number = store::invoices::next_number(&mut *tx, &series).await?;
+        let finalized = StoredInvoice {
+            status: "issued".into(),
+            series,
+            number: Some(number),
+            issued_on: Some(issued_on.to_string()),
+            due_on: Some(due_on.to_string()),
+            mentions: mentions(offer, due_on),
+            finalized_at: Some(now),
+            ..invoice.clone()
+        };
+        if !store::invoices::finalize(&mut *tx, &finalized).await? {
+            return Ok(false);
+        }
+        *invoice = finalized;
+        let account = invoice.account_id;
         record(
             &mut *tx,
-            &Actor::system(),
+            actor,
             Some(account),
             "invoice.issue",
             Some(("invoice", invoice.id.to_string())),
@@ -271,11 +333,12 @@ impl App {
         )
         .await?;
         let number_text = invoice.display_number().unwrap_or_default();
+        let company = invoice.buyer["legal_name"].as_str().unwrap_or_default().to_string();
         for admin in store::users::admins_of(&mut *tx, account).await? {
             let ctx = serde_json::json!({
-                "name": admin.name, "company": buyer.legal_name, "number": number_text,
-                "date": billing_date.to_string(), "due": due_on.to_string(),
-                "total": format!("{} €", t.incl_vat),
+                "name": admin.name, "company": company, "number": number_text,
+                "date": issued_on.to_string(), "due": due_on.to_string(),
+                "total": format!("{} €", billing::Cents(invoice.total_incl)),
                 "link": format!("{}/settings/invoices/{}", self.config.public_url, invoice.id),
             });
             self.queue_email(
@@ -289,7 +352,54 @@ impl App {
             )
             .await?;
         }
+        Ok(true)
+    }
+
+    /// Finalizes a draft invoice now (operator staff, or the job when the review window
+    /// ends); `Conflict` when it is no longer a draft.
+    pub async fn finalize_invoice(
+        &self,
+        account: AccountId,
+        id: InvoiceId,
+        actor: &Actor,
+    ) -> Result<StoredInvoice, AppError> {
+        let now = self.now_for(Some(account)).await?;
+        let today = kernel::clock::paris_date(now);
+        let mut tx = self.db.write().await?;
+        let (mut invoice, _) = store::invoices::get(&mut tx, account, id)
+            .await?
+            .ok_or(AppError::NotFound)?;
+        if invoice.status != "draft" {
+            return Err(AppError::Conflict {
+                field: "invoice",
+                code: "invoice_not_draft",
+            });
+        }
+        let key = invoice.mentions["offer"].as_str().unwrap_or_default().to_string();
+        let version = invoice.mentions["offer_version"]
+            .as_u64()
+            .and_then(|v| u32::try_from(v).ok())
+            .unwrap_or(1);
+        let offer = self.offer(&key, version).await?;
+        if !self
+            .finalize_in(&mut tx, &mut invoice, &offer, today, actor, now)
+            .await?
+        {
+            return Err(AppError::Conflict {
+                field: "invoice",
+                code: "invoice_not_draft",
+            });
+        }
+        tx.commit().await?;
         Ok(invoice)
+    }
+
+    /// The job run when a draft's review window ends: finalizes it unless staff did already.
+    pub(crate) async fn finalize_invoice_job(&self, account: AccountId, id: InvoiceId) -> Result<(), AppError> {
+        match self.finalize_invoice(account, id, &Actor::system()).await {
+            Ok(_) | Err(AppError::Conflict { .. }) | Err(AppError::NotFound) => Ok(()),
+            Err(e) => Err(e),
+        }
     }
 
     /// Bills every account with subscriptions, each up to `until` or its own today, whichever
@@ -664,14 +774,31 @@ impl App {
         Ok(note)
     }
 
+    /// The account's issued invoices and credit notes, newest first; drafts under review are
+    /// the operator's until finalized.
     pub async fn invoices(&self, account: AccountId) -> Result<Vec<StoredInvoice>, AppError> {
         let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Read).await?;
-        let list = store::invoices::list_for_account(&mut tx, account).await?;
+        let mut list = store::invoices::list_for_account(&mut tx, account).await?;
         tx.commit().await?;
+        list.retain(|i| i.status != "draft");
         Ok(list)
     }
 
+    /// One of the account's issued invoices with its lines (a draft is not found).
     pub async fn invoice(
+        &self,
+        account: AccountId,
+        id: InvoiceId,
+    ) -> Result<(StoredInvoice, Vec<StoredLine>), AppError> {
+        let found = self.operator_invoice(account, id).await?;
+        if found.0.status == "draft" {
+            return Err(AppError::NotFound);
+        }
+        Ok(found)
+    }
+
+    /// An invoice of the account in any state, drafts included (operator staff).
+    pub async fn operator_invoice(
         &self,
         account: AccountId,
         id: InvoiceId,
@@ -699,6 +826,9 @@ impl App {
         }
         if !matches!(filter.kind.as_str(), "" | "invoice" | "credit_note") {
             errors.push("kind", "kind_unknown");
+        }
+        if !matches!(filter.status.as_str(), "" | "draft" | "issued") {
+            errors.push("status", "status_unknown");
         }
         errors.into_result()?;
         let mut tx = self.db.read().await?;

@@ -43,6 +43,9 @@ pub struct AppConfig {
     pub login: LoginPolicy,
     /// The operator as seller: what every invoice prints at its top.
     pub seller: Seller,
+    /// How long a new invoice stays a draft that operator staff may review before it is
+    /// finalized (numbered, dated and sent); zero finalizes at once.
+    pub invoice_review: SignedDuration,
 }
 
 /// The operator's legal identity on invoices (CGI annexe II art. 242 nonies A).
@@ -79,6 +82,7 @@ impl Default for AppConfig {
             invitation_ttl: SignedDuration::from_hours(24 * 7),
             login: LoginPolicy::default(),
             seller: Seller::default(),
+            invoice_review: SignedDuration::ZERO,
         }
     }
 }

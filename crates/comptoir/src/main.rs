@@ -214,6 +214,7 @@ async fn open(settings: &Settings) -> anyhow::Result<App> {
     let config = AppConfig {
         public_url: settings.public_url(),
         seller: settings.seller.clone(),
+        invoice_review: jiff::SignedDuration::from_hours(i64::from(settings.invoice_review_hours)),
         ..AppConfig::default()
     };
     Ok(App::new(db, config, transport))

@@ -28,6 +28,9 @@ pub struct Settings {
     pub offers_dir: PathBuf,
     /// The operator as seller on invoices (`[seller]` in comptoir.toml).
     pub seller: app::Seller,
+    /// Hours a new invoice stays a draft operator staff may review before it is numbered and
+    /// sent; 0 (the default) finalizes at once.
+    pub invoice_review_hours: u32,
 }
 
 impl Default for Settings {
@@ -43,6 +46,7 @@ impl Default for Settings {
             workers: 4,
             offers_dir: PathBuf::from("offers"),
             seller: app::Seller::default(),
+            invoice_review_hours: 0,
         }
     }
 }
@@ -75,6 +79,11 @@ impl Settings {
         }
         if let Ok(v) = std::env::var("COMPTOIR_OFFERS_DIR") {
             s.offers_dir = PathBuf::from(v);
+        }
+        if let Ok(v) = std::env::var("COMPTOIR_INVOICE_REVIEW_HOURS") {
+            s.invoice_review_hours = v
+                .parse()
+                .context("COMPTOIR_INVOICE_REVIEW_HOURS must be a whole number of hours")?;
         }
         if let Ok(v) = std::env::var("COMPTOIR_PUBLIC_URL") {
             s.public_url = v;

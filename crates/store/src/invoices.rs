@@ -175,6 +175,26 @@ pub async fn mark_billed(
     Ok(done.rows_affected() == 1)
 }
 
+/// Finalizes a draft: its number, dates, mentions and finalization instant; `false` when it
+/// was no longer a draft.
+pub async fn finalize(conn: &mut AnyConnection, i: &StoredInvoice) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE invoices SET status = 'issued', series = $3, number = $4, issued_on = $5, due_on = $6, mentions = $7, \
+         finalized_at = $8 WHERE id = $1 AND account_id = $2 AND status = 'draft'",
+    )
+    .bind(i.id.to_string())
+    .bind(i.account_id.to_string())
+    .bind(&i.series)
+    .bind(i.number)
+    .bind(i.issued_on.as_deref())
+    .bind(i.due_on.as_deref())
+    .bind(i.mentions.to_string())
+    .bind(i.finalized_at.map(crate::us))
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Records that line `position` of `invoice` is credited by `credit_note`; `false` when it
 /// already was (each line is credited once).
 pub async fn mark_credited(
@@ -234,6 +254,8 @@ pub struct InvoiceFilter {
     pub search: String,
     /// `invoice` or `credit_note`.
     pub kind: String,
+    /// `draft` or `issued`.
+    pub status: String,
     /// Billing dates from and to, inclusive (`YYYY-MM-DD`).
     pub from: Option<String>,
     pub to: Option<String>,
@@ -269,6 +291,9 @@ pub async fn list_all(
     }
     if !filter.kind.is_empty() {
         next(&mut sql, " AND kind = ?", filter.kind.clone());
+    }
+    if !filter.status.is_empty() {
+        next(&mut sql, " AND status = ?", filter.status.clone());
     }
     if let Some(from) = &filter.from {
         next(&mut sql, " AND billing_date >= ?", from.clone());

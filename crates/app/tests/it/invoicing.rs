@@ -601,3 +601,94 @@ async fn corrections_are_credit_notes_each_line_credited_once() {
     })
     .await;
 }
+
+/// With a review window, an invoice is a draft first: no number, unseen by the customer, not
+/// sent; finalization — by staff or by the job when the window ends — numbers it in the order
+/// invoices are finalized, dates it and sends it.
+#[tokio::test]
+async fn drafts_wait_for_review_then_finalization_numbers_them() {
+    on_every_backend(async |db| {
+        let config = app::AppConfig {
+            invoice_review: jiff::SignedDuration::from_hours(24),
+            ..Default::default()
+        };
+        let w = World::with_config(db, config).await;
+        let admin = w.principal(ADMIN).await;
+        let op = w.principal(OPERATOR).await;
+        let clock = w
+            .app
+            .create_clock("review", "2026-03-10T09:00:00+01:00[Europe/Paris]", &actor(&op))
+            .await
+            .expect("clock");
+        w.app
+            .attach_clock(w.account, Some(clock.id), &actor(&op))
+            .await
+            .expect("attach");
+        w.app
+            .subscribe(w.account, input("oseox", "s", "monthly", &[]), &actor(&admin))
+            .await
+            .expect("subscribe");
+        w.app.billing_run(None, |_, _| {}).await.expect("run");
+        assert!(
+            w.app.invoices(w.account).await.expect("invoices").is_empty(),
+            "drafts are unseen"
+        );
+        let filter = app::invoicing::InvoiceFilter {
+            status: "draft".into(),
+            ..Default::default()
+        };
+        let drafts = w.app.all_invoices(&filter, 50, 0).await.expect("drafts");
+        assert_eq!(drafts.len(), 1);
+        let draft = drafts[0].clone();
+        assert_eq!((draft.number, draft.issued_on.as_deref()), (None, None));
+        assert_eq!(crate::code(w.app.invoice(w.account, draft.id).await), "not_found");
+        w.drain_jobs().await;
+        assert!(
+            w.emails(ADMIN.0, "invoice_issued").await.is_empty(),
+            "nothing sent before finalization"
+        );
+
+        // The window ends on 11 March: the job finalizes it, dated that day.
+        w.app
+            .advance_clock(clock.id, "2026-03-11T10:00:00+01:00[Europe/Paris]", &actor(&op))
+            .await
+            .expect("advance");
+        w.drain_jobs().await;
+        let (issued, _) = w.app.invoice(w.account, draft.id).await.expect("finalized");
+        assert_eq!(issued.status, "issued");
+        assert_eq!(issued.display_number().as_deref(), Some("F-2026-000001"));
+        assert_eq!(issued.issued_on.as_deref(), Some("2026-03-11"));
+        assert_eq!(issued.billing_date, "2026-03-10");
+        assert_eq!(issued.due_on.as_deref(), Some("2026-03-11"), "paid upfront");
+        assert_eq!(w.emails(ADMIN.0, "invoice_issued").await.len(), 1);
+
+        // The next period's draft, finalized early by staff; a second finalization is refused.
+        w.app
+            .advance_clock(clock.id, "2026-04-10T10:00:00+02:00[Europe/Paris]", &actor(&op))
+            .await
+            .expect("advance");
+        let drafts = w.app.all_invoices(&filter, 50, 0).await.expect("drafts");
+        assert_eq!(drafts.len(), 1);
+        let next = w
+            .app
+            .finalize_invoice(w.account, drafts[0].id, &actor(&op))
+            .await
+            .expect("finalize now");
+        assert_eq!(next.display_number().as_deref(), Some("F-2026-000002"));
+        assert_eq!(next.issued_on.as_deref(), Some("2026-04-10"));
+        assert_eq!(
+            crate::code(w.app.finalize_invoice(w.account, drafts[0].id, &actor(&op)).await),
+            "invoice_not_draft"
+        );
+        assert_eq!(w.trail(Some(w.account), "invoice.draft").await.len(), 2);
+        assert_eq!(w.trail(Some(w.account), "invoice.issue").await.len(), 2);
+        // The job that comes later leaves it as it is.
+        w.app
+            .advance_clock(clock.id, "2026-04-12T10:00:00+02:00[Europe/Paris]", &actor(&op))
+            .await
+            .expect("advance");
+        w.drain_jobs().await;
+        assert_eq!(w.app.invoices(w.account).await.expect("invoices").len(), 2);
+    })
+    .await;
+}

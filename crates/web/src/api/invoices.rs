@@ -21,6 +21,29 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(operator_list))
         .routes(routes!(orders))
         .routes(routes!(operator_credit))
+        .routes(routes!(operator_finalize))
+}
+
+/// Finalizes a draft under review now: numbered, dated and sent to the account.
+#[utoipa::path(post, path = "/api/v1/operator/accounts/{account}/invoices/{id}/finalize", tag = "operator", security(("bearer" = [])),
+    params(("account" = String, Path), ("id" = String, Path)),
+    responses((status = 200, body = InvoiceBody), (status = 403, body = crate::error::Problem), (status = 404, body = crate::error::Problem),
+        (status = 409, body = crate::error::Problem)))]
+async fn operator_finalize(
+    State(s): State<WebState>,
+    client: crate::auth::Client,
+    ApiUser(p): ApiUser,
+    Path((account, id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let lang = super::operator::operator(&p)?;
+    let account: kernel::AccountId = parse(&account, lang)?;
+    let id: InvoiceId = parse(&id, lang)?;
+    s.app
+        .finalize_invoice(account, id, &client.actor(&p))
+        .await
+        .map_err(e(lang))?;
+    let (invoice, lines) = s.app.invoice(account, id).await.map_err(e(lang))?;
+    Ok(ok(body(&invoice, Some(&lines))))
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -194,6 +217,8 @@ pub struct ListQuery {
     search: Option<String>,
     /// `invoice` or `credit_note`.
     kind: Option<String>,
+    /// `draft` (under review) or `issued`.
+    status: Option<String>,
     /// Billing dates from and to, inclusive (`YYYY-MM-DD`).
     from: Option<String>,
     to: Option<String>,
@@ -211,6 +236,7 @@ async fn operator_list(
     let filter = app::invoicing::InvoiceFilter {
         search: q.search.unwrap_or_default(),
         kind: q.kind.unwrap_or_default(),
+        status: q.status.unwrap_or_default(),
         from: q.from.filter(|v| !v.is_empty()),
         to: q.to.filter(|v| !v.is_empty()),
     };

@@ -25,6 +25,10 @@ pub fn router() -> Router<WebState> {
             "/operator/accounts/{account}/invoices/{id}/credit",
             axum::routing::post(operator_credit),
         )
+        .route(
+            "/operator/accounts/{account}/invoices/{id}/finalize",
+            axum::routing::post(operator_finalize),
+        )
 }
 
 pub fn invoice_row(i: &StoredInvoice, lang: Lang) -> Value {
@@ -159,7 +163,7 @@ async fn operator_view(
     notice: Option<&str>,
     error: Option<String>,
 ) -> Response {
-    match s.app.invoice(account, id).await {
+    match s.app.operator_invoice(account, id).await {
         Ok((invoice, lines)) => {
             let credited = s.app.credited_positions(account, id).await.unwrap_or_default();
             let creditable: Vec<i64> = lines
@@ -175,6 +179,32 @@ async fn operator_view(
             render_invoice(s, page, &invoice, &lines, Some(operator))
         }
         Err(e) => error_page(page, s, &e),
+    }
+}
+
+async fn operator_finalize(
+    State(s): State<WebState>,
+    client: Client,
+    csrf: CsrfToken,
+    PageUser(p): PageUser,
+    Path((account, id)): Path<(String, String)>,
+    crate::auth::CsrfForm(_): crate::auth::CsrfForm<Vec<(String, String)>>,
+) -> Response {
+    let page = Page::new(client.lang, &csrf, "/operator/invoices", Some(&p)).nav("op_invoices");
+    let (true, Some((account, id))) = (p.is_operator(), operator_ids(&account, &id)) else {
+        return not_found(&page, &s);
+    };
+    match s.app.finalize_invoice(account, id, &client.actor(&p)).await {
+        Ok(_) => super::see_other(&format!(
+            "/operator/accounts/{account}/invoices/{id}?notice=notice.invoice_finalized"
+        )),
+        Err(app::AppError::NotFound) => not_found(&page, &s),
+        Err(e) => {
+            let message = crate::i18n::message(page.lang, e.code()).to_string();
+            let mut response = operator_view(&s, &page, account, id, None, Some(message)).await;
+            *response.status_mut() = axum::http::StatusCode::CONFLICT;
+            response
+        }
     }
 }
 
@@ -257,6 +287,7 @@ struct OperatorQuery {
     page: Option<i64>,
     q: String,
     kind: String,
+    status: String,
     from: String,
     to: String,
 }
@@ -276,6 +307,7 @@ async fn operator_list(
     let filter = app::invoicing::InvoiceFilter {
         search: q.q.clone(),
         kind: q.kind.clone(),
+        status: q.status.clone(),
         from: Some(q.from.clone()).filter(|v| !v.is_empty()),
         to: Some(q.to.clone()).filter(|v| !v.is_empty()),
     };
@@ -301,7 +333,10 @@ async fn operator_list(
     let html = page.render(
         &s,
         "op_invoices.html",
-        context! { invoices => rows, pager => links, q => q.q, kind => q.kind, from => q.from, to => q.to, error => error },
+        context! {
+            invoices => rows, pager => links, q => q.q, kind => q.kind, status => q.status, from => q.from, to => q.to,
+            error => error,
+        },
     );
     (status, html).into_response()
 }
