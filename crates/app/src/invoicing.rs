@@ -7,7 +7,7 @@
 
 use crate::trail::record;
 use crate::{Actor, App, AppError};
-use billing::invoice::{InvoiceLine, period_lines, totals};
+use billing::invoice::{InvoiceLine, period_lines_at, price_in_force, totals};
 use billing::offer::{LateInterest, PaymentTerms};
 use billing::subscription::SubscriptionState;
 use jiff::Timestamp;
@@ -94,6 +94,7 @@ impl App {
             }
             let schedule = offer.schedule(start, s.selection.period);
             let pending = store::subscriptions::pending_units(&mut tx, account, s.id).await?;
+            let prices = crate::price_changes::scheduled_prices(&mut tx, account, s.id).await?;
             for index in 0..MAX_PERIODS {
                 let period = schedule.billed_period(index).map_err(unexpected)?;
                 if period.dates.start > until || s.ends_on.is_some_and(|end| period.dates.start >= end) {
@@ -112,7 +113,8 @@ impl App {
                     selection.units = units.clone();
                     store::subscriptions::apply_pending_units(&mut tx, account, s.id).await?;
                 }
-                let lines = period_lines(&offer, &selection, &period, index == 0).map_err(unexpected)?;
+                let plan_price = price_in_force(&prices, period.dates.start);
+                let lines = period_lines_at(&offer, &selection, &period, index == 0, plan_price).map_err(unexpected)?;
                 let entry = due.entry(period.dates.start).or_default();
                 for line in lines {
                     entry.push((s.id, s.offer_key.clone(), line, key.clone()));

@@ -136,7 +136,7 @@ impl App {
         self.view(s, today).await
     }
 
-    async fn view(&self, subscription: Subscription, today: Date) -> Result<SubscriptionView, AppError> {
+    pub(crate) async fn view(&self, subscription: Subscription, today: Date) -> Result<SubscriptionView, AppError> {
         let offer = self.offer(&subscription.offer_key, subscription.offer_version).await?;
         let state = state_on(&subscription, today);
         let next_renewal = match (subscription.billing_starts_on, state.grants_access()) {
@@ -470,6 +470,15 @@ impl App {
                 }
                 other => AppError::Unexpected(anyhow::anyhow!(other)),
             })?;
+        // After a price change the customer may still answer, a termination is accepted
+        // outside the usual notice and ends before the new price applies (DGT-PRICE-NOTICE).
+        let mut termination = termination;
+        if let Some(exit) = crate::price_changes::exit_before_new_price(&mut tx, account, id, today).await?
+            && exit < termination.effective_on
+        {
+            termination.effective_on = exit;
+            termination.for_a_later_renewal = false;
+        }
         s.state = if termination.effective_on <= today {
             SubscriptionState::Ended
         } else {
