@@ -141,7 +141,10 @@ impl App {
         };
         let offer = entry.offer.clone();
         if offer.price_change.is_none() {
-            return Err(AppError::Invalid(FieldErrors::single("offer", "price_change_not_allowed")));
+            return Err(AppError::Invalid(FieldErrors::single(
+                "offer",
+                "price_change_not_allowed",
+            )));
         }
         let mut errors = FieldErrors::new();
         let plan = offer.plan(input.plan.trim()).ok();
@@ -176,7 +179,7 @@ impl App {
             }
             Ok(p) => Some(p),
             Err(_) => {
-                errors.push("price", "amount_invalid");
+                errors.push("price", "price_invalid");
                 None
             }
         };
@@ -347,8 +350,7 @@ impl App {
         offset: i64,
     ) -> Result<Vec<StoredPriceChange>, AppError> {
         let mut tx = self.db.read().await?;
-        let list =
-            store::price_changes::list_changes(&mut tx, offer, limit.clamp(1, 500), offset.max(0)).await?;
+        let list = store::price_changes::list_changes(&mut tx, offer, limit.clamp(1, 500), offset.max(0)).await?;
         tx.commit().await?;
         Ok(list)
     }

@@ -84,23 +84,43 @@ async fn oseox_bills_a_new_price_from_the_first_period_30_days_after_the_email()
 
         // Bad input: each refusal names its field, and nothing is written.
         assert_eq!(
-            invalid_fields(w.app.schedule_price_change(change("claralex", "standard", "monthly", "50"), &actor(&op)).await),
+            invalid_fields(
+                w.app
+                    .schedule_price_change(change("claralex", "standard", "monthly", "50"), &actor(&op))
+                    .await
+            ),
             vec!["offer"]
         );
         assert_eq!(
-            invalid_fields(w.app.schedule_price_change(change("oseox", "xxl", "monthly", "50"), &actor(&op)).await),
+            invalid_fields(
+                w.app
+                    .schedule_price_change(change("oseox", "xxl", "monthly", "50"), &actor(&op))
+                    .await
+            ),
             vec!["plan"]
         );
         assert_eq!(
-            invalid_fields(w.app.schedule_price_change(change("oseox", "s", "quarterly", "50"), &actor(&op)).await),
+            invalid_fields(
+                w.app
+                    .schedule_price_change(change("oseox", "s", "quarterly", "50"), &actor(&op))
+                    .await
+            ),
             vec!["period"]
         );
         assert_eq!(
-            code(w.app.schedule_price_change(change("oseox", "s", "monthly", "-1"), &actor(&op)).await),
+            code(
+                w.app
+                    .schedule_price_change(change("oseox", "s", "monthly", "-1"), &actor(&op))
+                    .await
+            ),
             "price_negative"
         );
         assert_eq!(
-            code(w.app.schedule_price_change(change("oseox", "s", "monthly", "19.90"), &actor(&op)).await),
+            code(
+                w.app
+                    .schedule_price_change(change("oseox", "s", "monthly", "19.90"), &actor(&op))
+                    .await
+            ),
             "price_unchanged"
         );
         assert_eq!(w.count("price_changes").await, 0);
@@ -126,7 +146,11 @@ async fn oseox_bills_a_new_price_from_the_first_period_30_days_after_the_email()
         assert_eq!(mail.lang, "en");
         assert!(mail.subject.contains("price change"), "{}", mail.subject);
         for part in ["€19.90", "€24.90", "2026-04-30", "Hausse des coûts"] {
-            assert!(mail.body_text.contains(part), "{part} missing from:\n{}", mail.body_text);
+            assert!(
+                mail.body_text.contains(part),
+                "{part} missing from:\n{}",
+                mail.body_text
+            );
         }
         // Sent on the account's own day.
         assert_eq!(kernel::clock::paris_date(mail.created_at), date(2026, 3, 10));
@@ -149,7 +173,11 @@ async fn oseox_bills_a_new_price_from_the_first_period_30_days_after_the_email()
         assert_eq!(invoices[0].total_incl, 29_88, "24.90 € plus 20 % VAT");
         // The same price again is no change.
         assert_eq!(
-            code(w.app.schedule_price_change(change("oseox", "s", "monthly", "24.90"), &actor(&op)).await),
+            code(
+                w.app
+                    .schedule_price_change(change("oseox", "s", "monthly", "24.90"), &actor(&op))
+                    .await
+            ),
             "price_unchanged"
         );
     })
@@ -168,7 +196,11 @@ async fn digitaleo_announces_a_calendar_month_ahead_and_the_customer_may_termina
         for _ in 0..3 {
             let v = w
                 .app
-                .subscribe(w.account, input("digitaleo", "standard", "monthly", &[]), &actor(&admin))
+                .subscribe(
+                    w.account,
+                    input("digitaleo", "standard", "monthly", &[]),
+                    &actor(&admin),
+                )
                 .await
                 .expect("subscribe");
             w.app
@@ -235,7 +267,11 @@ async fn digitaleo_announces_a_calendar_month_ahead_and_the_customer_may_termina
             .expect("advance");
         for ended in [by_letter, in_app] {
             let billed: Vec<i64> = plan_lines(&w, ended).await.into_iter().map(|(_, a)| a).collect();
-            assert_eq!(billed, vec![49_00, 49_00], "March and April at the old price, nothing after");
+            assert_eq!(
+                billed,
+                vec![49_00, 49_00],
+                "March and April at the old price, nothing after"
+            );
         }
         assert_eq!(
             plan_lines(&w, stays).await,
@@ -343,10 +379,7 @@ async fn ines_refusal_within_the_month_ends_the_contract_at_the_old_price_withou
         assert_eq!(plan_lines(&w, refuses).await, vec![("2026-03-15".to_string(), 135_00)]);
         assert_eq!(
             plan_lines(&w, late).await,
-            vec![
-                ("2026-03-15".to_string(), 135_00),
-                ("2026-06-15".to_string(), 150_00)
-            ]
+            vec![("2026-03-15".to_string(), 135_00), ("2026-06-15".to_string(), 150_00)]
         );
         // No penalty: the refused subscription's only invoice lines are its first quarter and
         // its set-up fee, and it has ended.

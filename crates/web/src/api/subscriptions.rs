@@ -49,6 +49,9 @@ pub struct SubscriptionBody {
     billing_starts_on: Option<String>,
     next_renewal: Option<String>,
     ends_on: Option<String>,
+    /// The price changes announced to it, oldest first (only on `GET /api/v1/subscriptions/{id}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    price_changes: Option<Vec<super::price_changes::PriceNoticeBody>>,
 }
 
 impl From<&SubscriptionView> for SubscriptionBody {
@@ -71,6 +74,7 @@ impl From<&SubscriptionView> for SubscriptionBody {
             billing_starts_on: s.billing_starts_on.map(|d| d.to_string()),
             next_renewal: v.next_renewal.map(|d| d.to_string()),
             ends_on: s.ends_on.map(|d| d.to_string()),
+            price_changes: None,
         }
     }
 }
@@ -145,7 +149,10 @@ async fn get_one(State(s): State<WebState>, ApiUser(p): ApiUser, Path(id): Path<
     let account = admin_account(&p)?;
     let id: SubscriptionId = parse(&id, p.user.lang)?;
     let view = s.app.subscription(account, id).await.map_err(e(p.user.lang))?;
-    Ok(ok(SubscriptionBody::from(&view)))
+    let notices = s.app.price_notices(account, Some(id)).await.map_err(e(p.user.lang))?;
+    let mut body = SubscriptionBody::from(&view);
+    body.price_changes = Some(notices.iter().map(Into::into).collect());
+    Ok(ok(body))
 }
 
 #[utoipa::path(post, path = "/api/v1/subscriptions/{id}/activate", tag = "subscriptions", security(("bearer" = [])), params(("id" = String, Path)),

@@ -6,6 +6,7 @@ pub mod contracts;
 mod invoices;
 mod offers;
 mod operator;
+mod price_changes;
 mod public;
 mod settings;
 mod subscriptions;
@@ -31,6 +32,7 @@ pub fn router() -> Router<WebState> {
         .merge(offers::router())
         .merge(subscriptions::router())
         .merge(invoices::router())
+        .merge(price_changes::router())
         .merge(contracts::router())
 }
 

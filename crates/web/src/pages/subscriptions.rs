@@ -77,6 +77,15 @@ async fn page_view(s: &WebState, page: &Page, account: AccountId, form: Subscrib
         (Err(e), _) | (_, Err(e)) => return error_page(page, s, &e),
     };
     let rows: Vec<Value> = list.iter().map(|v| subscription_row(v, page.lang)).collect();
+    let notices = match (
+        s.app.price_notices(account, None).await,
+        s.app.now_for(Some(account)).await,
+    ) {
+        (Ok(n), Ok(now)) => {
+            super::price_changes::notices_by_subscription(&n, kernel::clock::paris_date(now), page.lang)
+        }
+        (Err(e), _) | (_, Err(e)) => return error_page(page, s, &e),
+    };
     let offers: Vec<Value> = catalogue
         .iter()
         .map(|o| {
@@ -96,7 +105,7 @@ async fn page_view(s: &WebState, page: &Page, account: AccountId, form: Subscrib
         s,
         "subscriptions.html",
         context! {
-            subscriptions => rows, offers => offers,
+            subscriptions => rows, offers => offers, price_notices => notices,
             form => ser(&form.values), errors => form.errors, error => form.error,
         },
     );
