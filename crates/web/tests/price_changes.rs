@@ -1,6 +1,9 @@
 //! Price changes over HTTP: the operator's page and API (list, filter, schedule, refusals
 //! naming the field), the subscription's announced changes in the API and on the customer's
 //! page, and the refusal by button and by API — in French and English, on every backend.
+//!
+//! Amounts in cents read as euros_cents: 150_00 is 150.00 €.
+#![allow(clippy::inconsistent_digit_grouping)]
 
 use app::{Actor, App};
 use axum::body::Body;
