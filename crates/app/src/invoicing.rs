@@ -78,6 +78,7 @@ impl App {
             return Err(AppError::NotFound);
         };
         let subscriptions = store::subscriptions::list_for_account(&mut tx, account).await?;
+        let announced = crate::price_changes::scheduled_prices_of_account(&mut tx, account).await?;
         // billing date → (offer key, lines with their subscription and period start)
         let mut due: BTreeMap<Date, Vec<(SubscriptionId, String, InvoiceLine, String)>> = BTreeMap::new();
         let mut offers_by_date: BTreeMap<Date, std::sync::Arc<billing::Offer>> = BTreeMap::new();
@@ -94,7 +95,7 @@ impl App {
             }
             let schedule = offer.schedule(start, s.selection.period);
             let pending = store::subscriptions::pending_units(&mut tx, account, s.id).await?;
-            let prices = crate::price_changes::scheduled_prices(&mut tx, account, s.id).await?;
+            let prices = announced.get(&s.id).map_or(&[][..], Vec::as_slice);
             for index in 0..MAX_PERIODS {
                 let period = schedule.billed_period(index).map_err(unexpected)?;
                 if period.dates.start > until || s.ends_on.is_some_and(|end| period.dates.start >= end) {
@@ -113,7 +114,7 @@ impl App {
                     selection.units = units.clone();
                     store::subscriptions::apply_pending_units(&mut tx, account, s.id).await?;
                 }
-                let plan_price = price_in_force(&prices, period.dates.start);
+                let plan_price = price_in_force(prices, period.dates.start);
                 let lines = period_lines_at(&offer, &selection, &period, index == 0, plan_price).map_err(unexpected)?;
                 let entry = due.entry(period.dates.start).or_default();
                 for line in lines {

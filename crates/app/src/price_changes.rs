@@ -16,7 +16,7 @@ use jiff::civil::Date;
 use kernel::{AccountId, FieldErrors, Lang, PriceChangeId, SubscriptionId};
 use serde::Deserialize;
 use sqlx::AnyConnection;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use store::price_changes::{StoredPriceChange, StoredPriceNotice};
 
 /// The longest reason kept: it is printed in every email.
@@ -109,6 +109,24 @@ pub(crate) async fn scheduled_prices(
             price: Cents(n.new_price),
         })
         .collect())
+}
+
+/// The prices announced to every subscription of an account, read once per billing run of the
+/// account (one query, whatever the number of subscriptions).
+pub(crate) async fn scheduled_prices_of_account(
+    conn: &mut AnyConnection,
+    account: AccountId,
+) -> Result<HashMap<SubscriptionId, Vec<ScheduledPrice>>, AppError> {
+    let mut out: HashMap<SubscriptionId, Vec<ScheduledPrice>> = HashMap::new();
+    for n in store::price_changes::notices_for(conn, account, None).await? {
+        if n.refused_at.is_none() {
+            out.entry(n.subscription_id).or_default().push(ScheduledPrice {
+                applies_from: n.applies_from,
+                price: Cents(n.new_price),
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// The day a termination received on `today` may take effect because of a pending price change
