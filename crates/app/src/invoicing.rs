@@ -7,7 +7,7 @@
 
 use crate::trail::record;
 use crate::{Actor, App, AppError};
-use billing::invoice::{InvoiceLine, period_lines, totals};
+use billing::invoice::{InvoiceLine, period_lines_at, price_in_force, totals};
 use billing::offer::{LateInterest, PaymentTerms};
 use billing::subscription::SubscriptionState;
 use jiff::Timestamp;
@@ -111,6 +111,7 @@ impl App {
         let Some(buyer) = store::accounts::get(&mut *tx, account).await? else {
             return Err(AppError::NotFound);
         };
+        let announced = crate::price_changes::scheduled_prices_of_account(&mut *tx, account).await?;
         // billing date → (offer key, lines with their subscription and period start)
         let mut due: BTreeMap<Date, Vec<(SubscriptionId, String, InvoiceLine, String)>> = BTreeMap::new();
         let mut offers_by_date: BTreeMap<Date, std::sync::Arc<billing::Offer>> = BTreeMap::new();
@@ -151,7 +152,13 @@ impl App {
                         break;
                     }
                 }
-                let mut lines = period_lines(&offer, &selection, &period, index == 0).map_err(unexpected)?;
+                // A price announced for the plan and period billed (not for a plan left since).
+                let prices = announced
+                    .get(&(s.id, selection.plan.clone(), selection.period))
+                    .map_or(&[][..], Vec::as_slice);
+                let plan_price = price_in_force(prices, period.dates.start);
+                let mut lines =
+                    period_lines_at(&offer, &selection, &period, index == 0, plan_price).map_err(unexpected)?;
                 self.apply_codes(&mut *tx, account, s.id, period.dates.start, &mut lines)
                     .await?;
                 let entry = due.entry(period.dates.start).or_default();

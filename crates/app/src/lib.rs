@@ -18,6 +18,7 @@ pub mod keys;
 pub mod kyc;
 pub mod letter;
 pub mod offers;
+pub mod price_changes;
 pub mod subscriptions;
 pub mod terms;
 pub mod trail;

@@ -165,7 +165,7 @@ impl App {
         self.view(s, today).await
     }
 
-    async fn view(&self, subscription: Subscription, today: Date) -> Result<SubscriptionView, AppError> {
+    pub(crate) async fn view(&self, subscription: Subscription, today: Date) -> Result<SubscriptionView, AppError> {
         let offer = self.offer(&subscription.offer_key, subscription.offer_version).await?;
         let state = state_on(&subscription, today);
         let next_renewal = match (subscription.billing_starts_on, state.grants_access()) {
@@ -503,6 +503,15 @@ impl App {
                 }
                 other => AppError::Unexpected(anyhow::anyhow!(other)),
             })?;
+        // After a price change the customer may still answer, a termination is accepted
+        // outside the usual notice and ends before the new price applies (DGT-PRICE-NOTICE).
+        let mut termination = termination;
+        if let Some(exit) = crate::price_changes::exit_before_new_price(&mut tx, account, id, today).await?
+            && exit < termination.effective_on
+        {
+            termination.effective_on = exit;
+            termination.for_a_later_renewal = false;
+        }
         s.state = if termination.effective_on <= today {
             SubscriptionState::Ended
         } else {
@@ -745,8 +754,19 @@ impl App {
         let start = s.billing_starts_on.unwrap_or(today);
         let schedule = offer.schedule(start, s.selection.period);
         let current = schedule.period_containing(today).map_err(unexpected)?;
+        // The prices announced to this subscription count for the plan they were announced for.
+        let announced = {
+            let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Read).await?;
+            let announced = crate::price_changes::scheduled_prices_of_account(&mut tx, account).await?;
+            tx.commit().await?;
+            announced
+        };
         let full = |sel: &billing::Selection| -> Result<billing::Cents, AppError> {
-            let lines = billing::invoice::period_lines(&offer, sel, &current, false).map_err(unexpected)?;
+            let prices = announced
+                .get(&(id, sel.plan.clone(), sel.period))
+                .map_or(&[][..], Vec::as_slice);
+            let price = billing::invoice::price_in_force(prices, current.dates.start);
+            let lines = billing::invoice::period_lines_at(&offer, sel, &current, false, price).map_err(unexpected)?;
             Ok(billing::Cents(lines.iter().map(|l| l.amount.0).sum()))
         };
         let (old_price, new_price) = (full(&s.selection)?, full(&selection)?);

@@ -8,7 +8,8 @@
 
 use crate::money::{Cents, Rate, UnitPrice};
 use crate::offer::{FeeTrigger, LineKind, LookupError, Offer, Selection, Timing};
-use crate::periods::{BilledPeriod, Period};
+use crate::periods::{BilledPeriod, Period, Schedule};
+use jiff::civil::Date;
 use std::collections::BTreeMap;
 
 /// One line of an invoice.
@@ -57,19 +58,57 @@ pub fn totals(lines: &[InvoiceLine]) -> Totals {
     }
 }
 
-/// The lines billed in advance for one period of one subscription. `first` adds the one-off
-/// fees charged at subscription or activation.
+/// The lines billed in advance for one period of one subscription, at the offer's prices.
+/// `first` adds the one-off fees charged at subscription or activation.
 pub fn period_lines(
     offer: &Offer,
     selection: &Selection,
     period: &BilledPeriod,
     first: bool,
 ) -> Result<Vec<InvoiceLine>, LookupError> {
+    period_lines_at(offer, selection, period, first, None)
+}
+
+/// A plan price announced to one subscription, and the first day a period may be billed at it
+/// (the start of the first period at the new price: OSX-PRICE-30D, DGT-PRICE-NOTICE,
+/// INES-PRICE-1M).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScheduledPrice {
+    pub applies_from: Date,
+    /// The plan's price per full period, excluding VAT.
+    pub price: Cents,
+}
+
+/// The plan price in force for a period starting on `period_start`: the latest announced price
+/// that applies from that day or before, or `None` when the offer's own price still holds.
+/// A period is billed at one price from its start to its end: a change never splits it.
+pub fn price_in_force(prices: &[ScheduledPrice], period_start: Date) -> Option<Cents> {
+    prices
+        .iter()
+        .filter(|p| p.applies_from <= period_start)
+        .max_by_key(|p| p.applies_from)
+        .map(|p| p.price)
+}
+
+/// [`period_lines`], with the plan's own price replaced by `plan_price` when a price change is
+/// in force for the period (see [`price_in_force`]). Units, options and fees keep the offer's
+/// prices: a price change names one plan and period.
+pub fn period_lines_at(
+    offer: &Offer,
+    selection: &Selection,
+    period: &BilledPeriod,
+    first: bool,
+    plan_price: Option<Cents>,
+) -> Result<Vec<InvoiceLine>, LookupError> {
     let mut lines = Vec::new();
     let partial = period.is_partial();
-    for charge in offer.recurring_charges(selection)? {
+    for mut charge in offer.recurring_charges(selection)? {
         if charge.timing != Timing::InAdvance {
             continue;
+        }
+        if let (LineKind::Subscription, Some(price)) = (charge.kind, plan_price) {
+            charge.unit_price = UnitPrice::from_cents(price);
+            charge.amount = price.times(charge.quantity);
         }
         let amount = period.charge(charge.amount);
         let kind = match charge.kind {
@@ -113,6 +152,46 @@ pub fn period_lines(
         }
     }
     Ok(lines)
+}
+
+/// What the periods left in the commitment cost, from the period starting on or after
+/// `ends_on` up to the commitment's end (INES-EARLY-TERM: ending early makes them due at once),
+/// each at the price in force for it. Zero without a commitment end (an indefinite term), or
+/// when `ends_on` is at or past it.
+pub fn remaining_commitment_fees(
+    offer: &Offer,
+    selection: &Selection,
+    schedule: &Schedule,
+    ends_on: Date,
+    prices: &[ScheduledPrice],
+) -> Result<Cents, RemainingFeesError> {
+    let Some(commitment_end) = offer.commitment_end(schedule)? else {
+        return Ok(Cents::ZERO);
+    };
+    let mut total = Cents::ZERO;
+    let (first, _) = schedule.boundary_on_or_after(ends_on)?;
+    for period in (first..).map_while(|i| schedule.billed_period(i).ok()) {
+        if period.dates.start >= commitment_end {
+            break;
+        }
+        let plan_price = price_in_force(prices, period.dates.start);
+        total += period_lines_at(offer, selection, &period, false, plan_price)?
+            .iter()
+            .map(|l| l.amount)
+            .sum();
+    }
+    Ok(total)
+}
+
+/// Why the remaining fees of a commitment could not be computed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RemainingFeesError {
+    #[error(transparent)]
+    Lifecycle(#[from] crate::LifecycleError),
+    #[error(transparent)]
+    Period(#[from] crate::PeriodError),
+    #[error(transparent)]
+    Lookup(#[from] LookupError),
 }
 
 #[cfg(test)]
@@ -172,5 +251,75 @@ mod tests {
             t.vat.get(&2000).map(|(base, tax)| (base.0, tax.0)),
             Some((455_00, 91_00))
         );
+    }
+
+    #[test]
+    fn a_period_is_billed_at_the_price_in_force_at_its_start() {
+        let oseox = offer("oseox");
+        let selection = Selection::new("s", BillingPeriod::Monthly);
+        let schedule = oseox.schedule(date(2026, 1, 31), BillingPeriod::Monthly);
+        let prices = [ScheduledPrice {
+            applies_from: date(2026, 4, 30),
+            price: Cents(24_90),
+        }];
+        let plan_price = |i: u32| {
+            let period = schedule.billed_period(i).expect("period");
+            let lines = period_lines_at(
+                &oseox,
+                &selection,
+                &period,
+                false,
+                price_in_force(&prices, period.dates.start),
+            )
+            .expect("lines");
+            totals(&lines).excl_vat
+        };
+        // 31 March still at 19.90; 30 April, the first period at or after the date, at 24.90.
+        assert_eq!(plan_price(2), Cents(19_90));
+        assert_eq!(plan_price(3), Cents(24_90));
+        assert_eq!(plan_price(4), Cents(24_90));
+        assert_eq!(price_in_force(&prices, date(2026, 4, 29)), None);
+    }
+
+    #[test]
+    fn the_later_of_two_changes_wins_once_it_applies() {
+        let prices = [
+            ScheduledPrice {
+                applies_from: date(2026, 5, 1),
+                price: Cents(30_00),
+            },
+            ScheduledPrice {
+                applies_from: date(2026, 3, 1),
+                price: Cents(25_00),
+            },
+        ];
+        assert_eq!(price_in_force(&prices, date(2026, 4, 1)), Some(Cents(25_00)));
+        assert_eq!(price_in_force(&prices, date(2026, 5, 1)), Some(Cents(30_00)));
+    }
+
+    // clause: INES-EARLY-TERM
+    #[test]
+    fn remaining_fees_run_to_the_end_of_the_commitment_at_the_prices_in_force() {
+        let ines = offer("ines");
+        let mut selection = Selection::new("standard", BillingPeriod::Quarterly);
+        selection.units.insert("users".into(), 1);
+        let schedule = ines.schedule(date(2026, 3, 15), BillingPeriod::Quarterly);
+        // 24 months: ending on 15 March 2027 leaves four quarters of 135 €.
+        let fees = remaining_commitment_fees(&ines, &selection, &schedule, date(2027, 3, 15), &[]).expect("fees");
+        assert_eq!(fees, Cents(4 * 135_00));
+        let raised = [ScheduledPrice {
+            applies_from: date(2027, 9, 15),
+            price: Cents(150_00),
+        }];
+        let fees = remaining_commitment_fees(&ines, &selection, &schedule, date(2027, 3, 15), &raised).expect("fees");
+        assert_eq!(fees, Cents(2 * 135_00 + 2 * 150_00));
+        let at_end = remaining_commitment_fees(&ines, &selection, &schedule, date(2028, 3, 15), &[]).expect("fees");
+        assert_eq!(at_end, Cents::ZERO);
+        // An indefinite term has no commitment to pay off.
+        let digitaleo = offer("digitaleo");
+        let selection = Selection::new("standard", BillingPeriod::Monthly);
+        let schedule = digitaleo.schedule(date(2026, 3, 1), BillingPeriod::Monthly);
+        let none = remaining_commitment_fees(&digitaleo, &selection, &schedule, date(2026, 4, 1), &[]).expect("fees");
+        assert_eq!(none, Cents::ZERO);
     }
 }

@@ -103,3 +103,7 @@ typed_id!(
     /// An invoice or a credit note.
     InvoiceId
 );
+typed_id!(
+    /// A price change the operator scheduled for one plan and period of an offer.
+    PriceChangeId
+);

@@ -54,6 +54,11 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         include_str!("../templates/contract_reminder.en.txt"),
     ),
     (
+        "price_change",
+        include_str!("../templates/price_change.fr.txt"),
+        include_str!("../templates/price_change.en.txt"),
+    ),
+    (
         "contract_digest",
         include_str!("../templates/contract_digest.fr.txt"),
         include_str!("../templates/contract_digest.en.txt"),

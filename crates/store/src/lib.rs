@@ -23,6 +23,7 @@ pub mod jobs;
 pub mod keys;
 pub mod kyc;
 pub mod offers;
+pub mod price_changes;
 pub mod sessions;
 pub mod subscriptions;
 pub mod terms;

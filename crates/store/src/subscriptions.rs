@@ -294,3 +294,24 @@ pub async fn set_plan(conn: &mut AnyConnection, s: &Subscription, period: Option
     .await?;
     Ok(())
 }
+
+/// Every subscription, of every account, to one plan and period of an offer that is still
+/// running or waiting for activation (a price change reaches them).
+pub async fn list_running_for_plan(
+    conn: &mut AnyConnection,
+    offer_key: &str,
+    plan: &str,
+    period: BillingPeriod,
+) -> Result<Vec<Subscription>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM subscriptions WHERE offer_key = $1 AND plan_id = $2 AND period = $3 \
+         AND state IN ('pending_activation', 'active', 'ending') ORDER BY account_id, subscribed_at"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(offer_key)
+        .bind(plan)
+        .bind(period.as_str())
+        .fetch_all(conn)
+        .await?;
+    rows.iter().map(from_row).collect()
+}

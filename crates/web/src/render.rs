@@ -50,6 +50,10 @@ pub const TEMPLATES: &[(&str, &str)] = &[
     ("offer_plans.html", include_str!("../templates/offer_plans.html")),
     ("op_terms.html", include_str!("../templates/op_terms.html")),
     ("op_jobs.html", include_str!("../templates/op_jobs.html")),
+    (
+        "op_price_changes.html",
+        include_str!("../templates/op_price_changes.html"),
+    ),
     ("contracts.html", include_str!("../templates/contracts.html")),
     ("contract.html", include_str!("../templates/contract.html")),
     ("contract_form.html", include_str!("../templates/contract_form.html")),

@@ -13,6 +13,7 @@ mod invoicing;
 mod jobs;
 mod kyc;
 mod offers;
+mod price_changes;
 mod subscriptions;
 
 use app::auth::{NewSession, Principal};

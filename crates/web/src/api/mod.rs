@@ -9,6 +9,7 @@ mod idempotency;
 mod invoices;
 mod offers;
 mod operator;
+mod price_changes;
 mod public;
 mod schema;
 mod subscriptions;
@@ -110,6 +111,7 @@ fn api_routes() -> OpenApiRouter<WebState> {
         .merge(offers::routes())
         .merge(subscriptions::routes())
         .merge(invoices::routes())
+        .merge(price_changes::routes())
         .merge(contracts::routes())
         .merge(codes::routes())
 }

@@ -52,6 +52,9 @@ pub struct SubscriptionBody {
     ends_on: Option<String>,
     /// A change waiting for the period it applies from.
     pending_change: Option<PendingChangeBody>,
+    /// The price changes announced to it, oldest first (only on `GET /api/v1/subscriptions/{id}`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    price_changes: Option<Vec<super::price_changes::PriceNoticeBody>>,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -88,6 +91,7 @@ impl From<&SubscriptionView> for SubscriptionBody {
                 units: c.units.clone(),
                 applies_from: c.from.to_string(),
             }),
+            price_changes: None,
         }
     }
 }
@@ -166,7 +170,10 @@ async fn get_one(State(s): State<WebState>, ApiUser(p): ApiUser, Path(id): Path<
     let account = admin_account(&p)?;
     let id: SubscriptionId = parse(&id, p.user.lang)?;
     let view = s.app.subscription(account, id).await.map_err(e(p.user.lang))?;
-    Ok(ok(SubscriptionBody::from(&view)))
+    let notices = s.app.price_notices(account, Some(id)).await.map_err(e(p.user.lang))?;
+    let mut body = SubscriptionBody::from(&view);
+    body.price_changes = Some(notices.iter().map(Into::into).collect());
+    Ok(ok(body))
 }
 
 #[utoipa::path(post, path = "/api/v1/subscriptions/{id}/activate", tag = "subscriptions", security(("bearer" = [])), params(("id" = String, Path)),

@@ -7,6 +7,7 @@ pub mod contracts;
 mod invoices;
 mod offers;
 mod operator;
+mod price_changes;
 mod public;
 mod settings;
 mod subscriptions;
@@ -32,6 +33,7 @@ pub fn router() -> Router<WebState> {
         .merge(offers::router())
         .merge(subscriptions::router())
         .merge(invoices::router())
+        .merge(price_changes::router())
         .merge(contracts::router())
         .merge(codes::router())
 }

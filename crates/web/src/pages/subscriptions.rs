@@ -138,6 +138,15 @@ async fn page_view(s: &WebState, page: &Page, account: AccountId, form: Subscrib
             context! { codes => codes, has_running_code => has_running_code, ..subscription_row(v, page.lang) }
         })
         .collect();
+    let notices = match (
+        s.app.price_notices(account, None).await,
+        s.app.now_for(Some(account)).await,
+    ) {
+        (Ok(n), Ok(now)) => {
+            super::price_changes::notices_by_subscription(&n, kernel::clock::paris_date(now), page.lang)
+        }
+        (Err(e), _) | (_, Err(e)) => return error_page(page, s, &e),
+    };
     let offers: Vec<Value> = catalogue
         .iter()
         .map(|o| {
@@ -157,7 +166,7 @@ async fn page_view(s: &WebState, page: &Page, account: AccountId, form: Subscrib
         s,
         "subscriptions.html",
         context! {
-            subscriptions => rows, offers => offers,
+            subscriptions => rows, offers => offers, price_notices => notices,
             form => ser(&form.values), errors => form.errors, error => form.error,
         },
     );
