@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use kernel::clock::paris;
 use kernel::{AccountId, InvoiceId, Lang, SubscriptionId};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 pub use store::invoices::InvoiceFilter;
 use store::invoices::{StoredInvoice, StoredLine};
 
@@ -33,6 +33,50 @@ const RUN_BATCH: usize = 500;
 
 fn unexpected(e: impl std::fmt::Display) -> AppError {
     AppError::Unexpected(anyhow::anyhow!("{e}"))
+}
+
+/// What a billing run reads once for a batch of accounts rather than once per account.
+#[derive(Default)]
+struct Batch {
+    accounts: HashMap<AccountId, platform::model::Account>,
+    admins: HashMap<AccountId, Vec<platform::model::User>>,
+    /// (subscription, period start) already billed.
+    billed: HashSet<(SubscriptionId, String)>,
+    /// Accounts told of a price change, and accounts that redeemed a code: the others skip
+    /// those queries.
+    with_notices: HashSet<AccountId>,
+    with_codes: HashSet<AccountId>,
+}
+
+impl Batch {
+    async fn read(conn: &mut sqlx::AnyConnection, accounts: &[AccountId]) -> Result<Batch, AppError> {
+        let mut batch = Batch::default();
+        for a in store::accounts::get_many(&mut *conn, accounts).await? {
+            batch.accounts.insert(a.id, a);
+        }
+        for u in store::users::admins_of_many(&mut *conn, accounts).await? {
+            if let Some(account) = u.account_id {
+                batch.admins.entry(account).or_default().push(u);
+            }
+        }
+        batch.billed = store::invoices::billed_of_accounts(&mut *conn, accounts)
+            .await?
+            .into_iter()
+            .collect();
+        batch.with_notices = store::invoices::accounts_present_in(&mut *conn, "price_change_notices", accounts)
+            .await?
+            .into_iter()
+            .collect();
+        batch.with_codes = store::invoices::accounts_present_in(&mut *conn, "code_redemptions", accounts)
+            .await?
+            .into_iter()
+            .collect();
+        Ok(batch)
+    }
+
+    fn admins_of(&self, account: AccountId) -> &[platform::model::User] {
+        self.admins.get(&account).map_or(&[][..], Vec::as_slice)
+    }
 }
 
 /// What a billing run did.
@@ -83,7 +127,7 @@ impl App {
         let mut tx = self.db.write().await?;
         let subscriptions = store::subscriptions::list_for_account(&mut tx, account).await?;
         match self
-            .bill_account_in(&mut tx, account, &subscriptions, until, now)
+            .bill_account_in(&mut tx, account, &subscriptions, until, now, None)
             .await?
         {
             Some(made) => {
@@ -107,11 +151,19 @@ impl App {
         subscriptions: &[billing::subscription::Subscription],
         until: Date,
         now: Timestamp,
+        batch: Option<&Batch>,
     ) -> Result<Option<Vec<InvoiceId>>, AppError> {
-        let Some(buyer) = store::accounts::get(&mut *tx, account).await? else {
-            return Err(AppError::NotFound);
+        let buyer = match batch.and_then(|b| b.accounts.get(&account)) {
+            Some(a) => a.clone(),
+            None => store::accounts::get(&mut *tx, account)
+                .await?
+                .ok_or(AppError::NotFound)?,
         };
-        let announced = crate::price_changes::scheduled_prices_of_account(&mut *tx, account).await?;
+        let announced = if batch.is_some_and(|b| !b.with_notices.contains(&account)) {
+            Default::default()
+        } else {
+            crate::price_changes::scheduled_prices_of_account(&mut *tx, account).await?
+        };
         // billing date → (offer key, lines with their subscription and period start)
         let mut due: BTreeMap<Date, Vec<(SubscriptionId, String, InvoiceLine, String)>> = BTreeMap::new();
         let mut offers_by_date: BTreeMap<Date, std::sync::Arc<billing::Offer>> = BTreeMap::new();
@@ -134,7 +186,11 @@ impl App {
                     break;
                 }
                 let key = period.dates.start.to_string();
-                if store::invoices::is_billed(&mut *tx, s.id, &key).await? {
+                let billed = match batch {
+                    Some(b) => b.billed.contains(&(s.id, key.clone())),
+                    None => store::invoices::is_billed(&mut *tx, s.id, &key).await?,
+                };
+                if billed {
                     continue;
                 }
                 // A change of quantities or a move to a cheaper plan counts from the period it
@@ -159,8 +215,10 @@ impl App {
                 let plan_price = price_in_force(prices, period.dates.start);
                 let mut lines =
                     period_lines_at(&offer, &selection, &period, index == 0, plan_price).map_err(unexpected)?;
-                self.apply_codes(&mut *tx, account, s.id, period.dates.start, &mut lines)
-                    .await?;
+                if batch.is_none_or(|b| b.with_codes.contains(&account)) {
+                    self.apply_codes(&mut *tx, account, s.id, period.dates.start, &mut lines)
+                        .await?;
+                }
                 let entry = due.entry(period.dates.start).or_default();
                 for line in lines {
                     entry.push((s.id, s.offer_key.clone(), line, key.clone()));
@@ -182,7 +240,7 @@ impl App {
             let lines: Vec<(Option<SubscriptionId>, InvoiceLine)> =
                 entries.iter().map(|(s, _, l, _)| (Some(*s), l.clone())).collect();
             let invoice = self
-                .issue_invoice(&mut *tx, &buyer, &offer, billing_date, &lines, now)
+                .issue_invoice(&mut *tx, &buyer, &offer, billing_date, &lines, now, batch.map(|b| b.admins_of(account)))
                 .await?;
             let mut periods: Vec<(SubscriptionId, &String)> = entries.iter().map(|(s, _, _, k)| (*s, k)).collect();
             periods.sort();
@@ -201,6 +259,7 @@ impl App {
     /// billing point `billing_date` under `offer`'s payment terms: a draft first, without a
     /// number; finalized at once, or after the operator's review window by a job. The draft
     /// is stored in the caller's transaction.
+    #[allow(clippy::too_many_arguments)] // each is one fact of the invoice; a struct would only rename them
     pub(crate) async fn issue_invoice(
         &self,
         tx: &mut sqlx::AnyConnection,
@@ -209,6 +268,7 @@ impl App {
         billing_date: Date,
         lines: &[(Option<SubscriptionId>, InvoiceLine)],
         now: Timestamp,
+        admins: Option<&[platform::model::User]>,
     ) -> Result<StoredInvoice, AppError> {
         let account = buyer.id;
         let plain: Vec<InvoiceLine> = lines.iter().map(|(_, l)| l.clone()).collect();
@@ -263,11 +323,14 @@ impl App {
                 period_end: l.period.map(|p| p.end.to_string()),
             })
             .collect();
-        store::invoices::insert(&mut *tx, &invoice, &stored_lines).await?;
         if self.config.invoice_review.is_zero() {
-            self.finalize_in(&mut *tx, &mut invoice, offer, billing_date, &Actor::system(), now)
+            // Finalized in the same transaction: written once, already numbered.
+            invoice = self.finalized(&mut *tx, &invoice, offer, billing_date, now).await?;
+            store::invoices::insert(&mut *tx, &invoice, &stored_lines).await?;
+            self.announce_issued(&mut *tx, &invoice, &Actor::system(), now, admins)
                 .await?;
         } else {
+            store::invoices::insert(&mut *tx, &invoice, &stored_lines).await?;
             record(
                 &mut *tx,
                 &Actor::system(),
@@ -304,6 +367,25 @@ impl App {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<bool, AppError> {
+        let finalized = self.finalized(&mut *tx, invoice, offer, today, now).await?;
+        if !store::invoices::finalize(&mut *tx, &finalized).await? {
+            return Ok(false);
+        }
+        *invoice = finalized;
+        self.announce_issued(&mut *tx, invoice, actor, now, None).await?;
+        Ok(true)
+    }
+
+    /// The draft as finalized on `today`: dated (its billing point, or later when reviewed),
+    /// numbered from its series' counter row, with its due date and mentions.
+    async fn finalized(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        invoice: &StoredInvoice,
+        offer: &billing::Offer,
+        today: Date,
+        now: Timestamp,
+    ) -> Result<StoredInvoice, AppError> {
         let billing_date: Date = invoice.billing_date.parse().map_err(unexpected)?;
         let issued_on = billing_date.max(today);
         let due_on = offer
@@ -315,7 +397,7 @@ impl App {
             .unwrap_or(issued_on);
         let series = format!("F-{}", issued_on.year());
         let number = store::invoices::next_number(&mut *tx, &series).await?;
-        let finalized = StoredInvoice {
+        Ok(StoredInvoice {
             status: "issued".into(),
             series,
             number: Some(number),
@@ -324,11 +406,19 @@ impl App {
             mentions: mentions(offer, due_on),
             finalized_at: Some(now),
             ..invoice.clone()
-        };
-        if !store::invoices::finalize(&mut *tx, &finalized).await? {
-            return Ok(false);
-        }
-        *invoice = finalized;
+        })
+    }
+
+    /// Audits an invoice just issued and emails it to the account's administrators (`admins`
+    /// when the caller read them already).
+    async fn announce_issued(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        invoice: &StoredInvoice,
+        actor: &Actor,
+        now: Timestamp,
+        admins: Option<&[platform::model::User]>,
+    ) -> Result<(), AppError> {
         let account = invoice.account_id;
         record(
             &mut *tx,
@@ -341,25 +431,25 @@ impl App {
         .await?;
         let number_text = invoice.display_number().unwrap_or_default();
         let company = invoice.buyer["legal_name"].as_str().unwrap_or_default().to_string();
-        for admin in store::users::admins_of(&mut *tx, account).await? {
+        let read;
+        let admins = match admins {
+            Some(a) => a,
+            None => {
+                read = store::users::admins_of(&mut *tx, account).await?;
+                &read[..]
+            }
+        };
+        for admin in admins {
             let ctx = serde_json::json!({
                 "name": admin.name, "company": company, "number": number_text,
-                "date": issued_on.to_string(), "due": due_on.to_string(),
+                "date": invoice.issued_on, "due": invoice.due_on,
                 "total": format!("{} €", billing::Cents(invoice.total_incl)),
                 "link": format!("{}/settings/invoices/{}", self.config.public_url, invoice.id),
             });
-            self.queue_email(
-                &mut *tx,
-                Some(account),
-                &admin.email,
-                admin.lang,
-                "invoice_issued",
-                &ctx,
-                now,
-            )
-            .await?;
+            self.queue_email(&mut *tx, Some(account), &admin.email, admin.lang, "invoice_issued", &ctx, now)
+                .await?;
         }
-        Ok(true)
+        Ok(())
     }
 
     /// Finalizes a draft invoice now (operator staff, or the job when the review window
@@ -442,12 +532,13 @@ impl App {
             for s in store::subscriptions::list_for_accounts(&mut tx, batch).await? {
                 by_account.entry(s.account_id).or_default().push(s);
             }
+            let prefetched = Batch::read(&mut tx, batch).await?;
             let mut made = 0;
             let mut raced = false;
             for (account, until, now) in &dates {
                 let subscriptions = by_account.remove(account).unwrap_or_default();
                 match self
-                    .bill_account_in(&mut tx, *account, &subscriptions, *until, *now)
+                    .bill_account_in(&mut tx, *account, &subscriptions, *until, *now, Some(&prefetched))
                     .await?
                 {
                     Some(invoices) => made += invoices.len(),

@@ -844,7 +844,9 @@ impl App {
         moved.selection = selection;
         store::subscriptions::set_plan(&mut tx, &moved, billing_period).await?;
         store::subscriptions::clear_pending_change(&mut tx, account, id).await?;
-        let invoice = self.issue_invoice(&mut tx, &buyer, &offer, today, &lines, now).await?;
+        let invoice = self
+            .issue_invoice(&mut tx, &buyer, &offer, today, &lines, now, None)
+            .await?;
         record(
             &mut tx,
             actor,

@@ -232,6 +232,48 @@ async fn flow(c: &Client, server: &Server, lang: &str, step: &mut &'static str) 
     login(c, &base, admin_email, admin_password).await?;
     expect_lang(c, lang).await?;
 
+    *step = "subscribe";
+    goto(c, &format!("{base}/settings/subscriptions")).await?;
+    c.execute(
+        "document.querySelector('#plan-oseox').value = 's'; \
+         document.querySelector('#period-oseox').value = 'monthly';",
+        vec![],
+    )
+    .await
+    .map_err(|e| format!("choosing the plan: {e}"))?;
+    click(c, "#subscribe-oseox").await?;
+    wait_for(c, "[id^='plan-submit-']").await?;
+    server
+        .app
+        .billing_run(None, |_, _| {})
+        .await
+        .map_err(|e| e.to_string())?;
+
+    *step = "change_plan";
+    c.execute(
+        "document.querySelector(\"form[action$='/plan'] select[name=plan]\").value = 'l';",
+        vec![],
+    )
+    .await
+    .map_err(|e| format!("choosing the new plan: {e}"))?;
+    click(c, "[id^='plan-submit-']").await?;
+    wait_for(c, ".notice").await?;
+
+    *step = "invoices";
+    goto(c, &format!("{base}/settings/invoices")).await?;
+    let listed = text(c, "#invoices").await?;
+    if listed.matches("F-20").count() != 2 {
+        return Err(format!("expected the first invoice and the upgrade's: {listed}"));
+    }
+    wait_for(c, "#orders").await?;
+    click(c, "#invoices a[href^='/settings/invoices/']:not([href$='/pdf'])").await?;
+    wait_for(c, "#invoice-total").await?;
+
+    *step = "cancel";
+    goto(c, &format!("{base}/settings/subscriptions")).await?;
+    click(c, "[id^='untick-']").await?;
+    wait_for(c, ".state-ending").await?;
+
     *step = "contract";
     goto(c, &format!("{base}/contracts/new")).await?;
     fill(c, "#counterparty_name", "Télécom Exemple SAS").await?;

@@ -76,6 +76,13 @@ pub async fn on_test_clocks(conn: &mut AnyConnection) -> Result<Vec<AccountId>> 
         .collect()
 }
 
+/// Several accounts at once (a billing run's batch).
+pub async fn get_many(conn: &mut AnyConnection, ids: &[AccountId]) -> Result<Vec<Account>> {
+    let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id IN ({{ids}})");
+    crate::rows_for_ids(conn, &sql, &ids).await?.iter().map(from_row).collect()
+}
+
 pub async fn get(conn: &mut AnyConnection, id: AccountId) -> Result<Option<Account>> {
     let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id = $1");
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))

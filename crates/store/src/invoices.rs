@@ -227,6 +227,33 @@ pub async fn credited_positions(conn: &mut AnyConnection, invoice: InvoiceId) ->
     Ok(rows)
 }
 
+/// The billed periods (subscription, period start) of several accounts at once.
+pub async fn billed_of_accounts(conn: &mut AnyConnection, accounts: &[AccountId]) -> Result<Vec<(SubscriptionId, String)>> {
+    let ids: Vec<String> = accounts.iter().map(ToString::to_string).collect();
+    let rows = crate::rows_for_ids(
+        conn,
+        "SELECT subscription_id, period_start FROM billed_periods WHERE account_id IN ({ids})",
+        &ids,
+    )
+    .await?;
+    rows.iter()
+        .map(|r| Ok((get_id(r, "subscription_id")?, get_str(r, "period_start")?)))
+        .collect()
+}
+
+/// Of `accounts`, those that appear in `table`'s `account_id` column: a billing run skips the
+/// per-account queries of features an account does not use (price notices, codes).
+pub async fn accounts_present_in(
+    conn: &mut AnyConnection,
+    table: &'static str,
+    accounts: &[AccountId],
+) -> Result<Vec<AccountId>> {
+    let ids: Vec<String> = accounts.iter().map(ToString::to_string).collect();
+    let sql = format!("SELECT DISTINCT account_id FROM {table} WHERE account_id IN ({{ids}})");
+    let rows = crate::rows_for_ids(conn, &sql, &ids).await?;
+    rows.iter().map(|r| get_id(r, "account_id")).collect()
+}
+
 pub async fn is_billed(conn: &mut AnyConnection, subscription: SubscriptionId, period_start: &str) -> Result<bool> {
     let n: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM billed_periods WHERE subscription_id = $1 AND period_start = $2")

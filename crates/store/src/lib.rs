@@ -208,9 +208,16 @@ impl Db {
             // The trail is append-only; only its erasable context columns are ever updated.
             format!("REVOKE DELETE ON audit_log, audit_heads FROM {role}"),
         ];
+        // Several processes starting together grant at once; PostgreSQL refuses concurrent
+        // updates of one role's privileges ("tuple concurrently updated"), so they take turns.
+        let mut tx = owner.begin().await?;
+        sqlx::query("SELECT pg_advisory_xact_lock(7223811)")
+            .execute(&mut *tx)
+            .await?;
         for sql in statements {
-            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(owner).await?;
+            sqlx::query(sqlx::AssertSqlSafe(sql)).execute(&mut *tx).await?;
         }
+        tx.commit().await?;
         Ok(())
     }
 
@@ -321,6 +328,26 @@ impl DerefMut for Tx {
 }
 
 /// Stores an instant.
+/// Runs `sql` — whose `{ids}` stands for a list of bind parameters — once per chunk of `ids`
+/// (bind parameters are bounded: SQLite 32,766, PostgreSQL 65,535) and gathers the rows.
+pub(crate) async fn rows_for_ids(
+    conn: &mut sqlx::AnyConnection,
+    sql: &str,
+    ids: &[String],
+) -> Result<Vec<sqlx::any::AnyRow>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(1000) {
+        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+        let text = sql.replace("{ids}", &marks.join(", "));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(text));
+        for id in chunk {
+            query = query.bind(id.as_str());
+        }
+        out.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}
+
 pub fn us(t: Timestamp) -> i64 {
     kernel::clock::to_micros(t)
 }

@@ -120,6 +120,16 @@ pub async fn admins_of(conn: &mut AnyConnection, account: AccountId) -> Result<V
     rows.iter().map(from_row).collect()
 }
 
+/// The active administrators of several accounts at once (a billing run's batch).
+pub async fn admins_of_many(conn: &mut AnyConnection, accounts: &[AccountId]) -> Result<Vec<User>> {
+    let ids: Vec<String> = accounts.iter().map(ToString::to_string).collect();
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users WHERE account_id IN ({{ids}}) AND role = 'admin' AND status = 'active' \
+         ORDER BY created_at"
+    );
+    crate::rows_for_ids(conn, &sql, &ids).await?.iter().map(from_row).collect()
+}
+
 /// Every active administrator of every active account (terms announcements).
 pub async fn all_active_admins(conn: &mut AnyConnection) -> Result<Vec<User>> {
     let sql = format!(
