@@ -240,7 +240,15 @@ impl App {
             let lines: Vec<(Option<SubscriptionId>, InvoiceLine)> =
                 entries.iter().map(|(s, _, l, _)| (Some(*s), l.clone())).collect();
             let invoice = self
-                .issue_invoice(&mut *tx, &buyer, &offer, billing_date, &lines, now, batch.map(|b| b.admins_of(account)))
+                .issue_invoice(
+                    &mut *tx,
+                    &buyer,
+                    &offer,
+                    billing_date,
+                    &lines,
+                    now,
+                    batch.map(|b| b.admins_of(account)),
+                )
                 .await?;
             let mut periods: Vec<(SubscriptionId, &String)> = entries.iter().map(|(s, _, _, k)| (*s, k)).collect();
             periods.sort();
@@ -446,8 +454,16 @@ impl App {
                 "total": format!("{} €", billing::Cents(invoice.total_incl)),
                 "link": format!("{}/settings/invoices/{}", self.config.public_url, invoice.id),
             });
-            self.queue_email(&mut *tx, Some(account), &admin.email, admin.lang, "invoice_issued", &ctx, now)
-                .await?;
+            self.queue_email(
+                &mut *tx,
+                Some(account),
+                &admin.email,
+                admin.lang,
+                "invoice_issued",
+                &ctx,
+                now,
+            )
+            .await?;
         }
         Ok(())
     }

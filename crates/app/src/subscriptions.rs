@@ -68,6 +68,18 @@ pub struct PlanChange {
     pub invoice: Option<kernel::InvoiceId>,
 }
 
+/// What an early termination did (INES-EARLY-TERM).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlyTermination {
+    /// The first day without service: the end of the period already paid.
+    pub ends_on: Date,
+    /// The fees left in the commitment, invoiced at once (zero when waived).
+    pub amount_due: billing::Cents,
+    /// Waived because a price increase is announced and not yet in force.
+    pub waived_after_price_increase: bool,
+    pub invoice: Option<kernel::InvoiceId>,
+}
+
 /// What a cancellation did.
 #[derive(Debug, Clone)]
 pub struct Cancellation {
@@ -900,6 +912,91 @@ impl App {
         Ok(PlanChange {
             applies_on: today,
             immediate: true,
+            invoice,
+        })
+    }
+
+    /// Ends a subscription before the end of its commitment (INES-EARLY-TERM): service stops
+    /// at the end of the period already paid, and the fees of the periods left in the
+    /// commitment fall due at once on an invoice issued now — nothing when the offer waives
+    /// them because a price increase is announced and not yet in force. Refused before
+    /// activation (INES-TERM-3M) and for offers that state no early-termination fee (their
+    /// ordinary cancellation applies).
+    pub async fn terminate_early(
+        &self,
+        account: AccountId,
+        id: SubscriptionId,
+        actor: &Actor,
+    ) -> Result<EarlyTermination, AppError> {
+        let now = self.now_for(Some(account)).await?;
+        let today = kernel::clock::paris_date(now);
+        let view = self.subscription(account, id).await?;
+        if view.state == SubscriptionState::PendingActivation {
+            return Err(AppError::Conflict {
+                field: "state",
+                code: "no_termination_before_activation",
+            });
+        }
+        if view.state != SubscriptionState::Active {
+            return Err(AppError::Conflict {
+                field: "state",
+                code: "subscription_not_active",
+            });
+        }
+        if !view.offer.early_termination.remaining_fees_due {
+            return Err(AppError::Conflict {
+                field: "subscription",
+                code: "early_termination_not_offered",
+            });
+        }
+        let quote = self.early_termination_quote(account, id).await?;
+        let mut s = view.subscription.clone();
+        s.state = SubscriptionState::Ending;
+        s.ends_on = Some(quote.ends_on);
+        s.auto_renew = false;
+        s.cancel_requested_at = Some(now);
+        s.cancel_way = Some("early_termination".into());
+        let mut tx = self.db.write().await?;
+        if !store::subscriptions::update(&mut tx, &s).await? {
+            return Err(AppError::NotFound);
+        }
+        let invoice = if quote.amount_due > billing::Cents::ZERO {
+            let buyer = store::accounts::get(&mut tx, account)
+                .await?
+                .ok_or(AppError::NotFound)?;
+            let line = billing::invoice::InvoiceLine {
+                kind: "early_termination".into(),
+                description: format!(
+                    "{} — résiliation anticipée : échéances restantes / early termination: remaining fees",
+                    view.offer.name
+                ),
+                quantity: 1,
+                unit_price: billing::UnitPrice::from_cents(quote.amount_due),
+                vat_rate: view.offer.vat_rate,
+                amount: quote.amount_due,
+                period: None,
+            };
+            let invoice = self
+                .issue_invoice(&mut tx, &buyer, &view.offer, today, &[(Some(id), line)], now, None)
+                .await?;
+            Some(invoice.id)
+        } else {
+            None
+        };
+        record(
+            &mut tx,
+            actor,
+            Some(account),
+            "subscription.terminate_early",
+            Some(("subscription", id.to_string())),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(EarlyTermination {
+            ends_on: quote.ends_on,
+            amount_due: quote.amount_due,
+            waived_after_price_increase: quote.follows_price_increase && quote.remaining_fees > quote.amount_due,
             invoice,
         })
     }

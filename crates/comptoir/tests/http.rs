@@ -1126,6 +1126,23 @@ async fn plan_changes_over_the_api() {
         assert_eq!(now["pending_change"]["plan"], "s");
         assert_eq!(now["pending_change"]["applies_from"], down["applies_on"]);
 
+        // Oseox has no paid early termination: its ordinary cancellation applies.
+        let r = c
+            .post(format!("{}/api/v1/subscriptions/{id}/terminate-early", s.base))
+            .bearer_auth(&a_key)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CONFLICT);
+        let problem: Value = r.json().await.unwrap();
+        assert_eq!(problem["code"], "early_termination_not_offered");
+        let quote = json_of(
+            c.get(format!("{}/api/v1/subscriptions/{id}/early-termination", s.base))
+                .bearer_auth(&a_key),
+        )
+        .await;
+        assert_eq!(quote["amount_due"], 0);
+
         // clause: OSX-LIABILITY-CAP
         let orders = json_of(c.get(format!("{}/api/v1/invoices/orders", s.base)).bearer_auth(&a_key)).await;
         let order = orders

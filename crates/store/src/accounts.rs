@@ -80,7 +80,11 @@ pub async fn on_test_clocks(conn: &mut AnyConnection) -> Result<Vec<AccountId>> 
 pub async fn get_many(conn: &mut AnyConnection, ids: &[AccountId]) -> Result<Vec<Account>> {
     let ids: Vec<String> = ids.iter().map(ToString::to_string).collect();
     let sql = format!("SELECT {COLUMNS} FROM accounts WHERE id IN ({{ids}})");
-    crate::rows_for_ids(conn, &sql, &ids).await?.iter().map(from_row).collect()
+    crate::rows_for_ids(conn, &sql, &ids)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
 pub async fn get(conn: &mut AnyConnection, id: AccountId) -> Result<Option<Account>> {

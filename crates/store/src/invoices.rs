@@ -228,7 +228,10 @@ pub async fn credited_positions(conn: &mut AnyConnection, invoice: InvoiceId) ->
 }
 
 /// The billed periods (subscription, period start) of several accounts at once.
-pub async fn billed_of_accounts(conn: &mut AnyConnection, accounts: &[AccountId]) -> Result<Vec<(SubscriptionId, String)>> {
+pub async fn billed_of_accounts(
+    conn: &mut AnyConnection,
+    accounts: &[AccountId],
+) -> Result<Vec<(SubscriptionId, String)>> {
     let ids: Vec<String> = accounts.iter().map(ToString::to_string).collect();
     let rows = crate::rows_for_ids(
         conn,

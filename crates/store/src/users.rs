@@ -127,7 +127,11 @@ pub async fn admins_of_many(conn: &mut AnyConnection, accounts: &[AccountId]) ->
         "SELECT {COLUMNS} FROM users WHERE account_id IN ({{ids}}) AND role = 'admin' AND status = 'active' \
          ORDER BY created_at"
     );
-    crate::rows_for_ids(conn, &sql, &ids).await?.iter().map(from_row).collect()
+    crate::rows_for_ids(conn, &sql, &ids)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
 /// Every active administrator of every active account (terms announcements).

@@ -356,6 +356,38 @@ async fn price_changes_over_the_api_and_the_pages() {
                 !r.1.contains(&format!("refuse-price-{}", subs[1])),
                 "nothing left to refuse"
             );
+
+            // INES-EARLY-TERM: a third INES subscription shows what ending early costs, and ends.
+            let account = app
+                .login(ADMIN.0, ADMIN.1, &Actor::system())
+                .await
+                .expect("admin")
+                .principal
+                .user
+                .account_id
+                .expect("account");
+            let input = app::subscriptions::SubscribeInput {
+                offer: "ines".into(),
+                plan: "standard".into(),
+                period: "quarterly".into(),
+                units: [("users".to_string(), 1)].into(),
+                ..Default::default()
+            };
+            let third = app.subscribe(account, input, &Actor::system()).await.expect("third");
+            let third = third.subscription.id;
+            app.activate_subscription(account, third, &Actor::system())
+                .await
+                .expect("activate");
+            let r = admin.get("/settings/subscriptions").await;
+            assert_page("/settings/subscriptions with an early termination", &r);
+            assert!(r.1.contains(&format!("terminate-early-{third}")));
+            let (status, _, location) = admin
+                .post(&format!("/settings/subscriptions/{third}/terminate-early"), &[])
+                .await;
+            assert_eq!(status, StatusCode::SEE_OTHER);
+            assert!(location.is_some_and(|l| l.contains("notice.terminated_early")));
+            let r = admin.get("/settings/subscriptions").await;
+            assert!(!r.1.contains(&format!("terminate-early-{third}")), "ending now");
             database.finish().await;
         }
     }

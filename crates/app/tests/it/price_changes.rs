@@ -459,3 +459,125 @@ async fn early_termination_fees_are_due_except_after_a_price_increase() {
     })
     .await;
 }
+
+// clause: INES-EARLY-TERM, DGT-END-ACCESS
+#[tokio::test]
+async fn terminating_early_invoices_the_rest_of_the_commitment_at_once() {
+    on_every_backend(async |db| {
+        let w = World::new(db).await;
+        let admin = w.principal(ADMIN).await;
+        let op = w.principal(OPERATOR).await;
+        let clock = on_clock(&w, "ines-end-early", "2026-03-15T09:00:00+01:00[Europe/Paris]").await;
+        let v = w
+            .app
+            .subscribe(
+                w.account,
+                input("ines", "standard", "quarterly", &[("users", 1)]),
+                &actor(&admin),
+            )
+            .await
+            .expect("subscribe");
+        let id = v.subscription.id;
+        // No termination between subscription and activation (INES-TERM-3M).
+        assert_eq!(
+            code(w.app.terminate_early(w.account, id, &actor(&admin)).await),
+            "no_termination_before_activation"
+        );
+        w.app
+            .activate_subscription(w.account, id, &actor(&op))
+            .await
+            .expect("activate");
+        w.app
+            .advance_clock(clock, "2026-04-01", &actor(&op))
+            .await
+            .expect("advance");
+        let before = w.app.invoices(w.account).await.expect("invoices").len();
+        let ended = w
+            .app
+            .terminate_early(w.account, id, &actor(&admin))
+            .await
+            .expect("terminate early");
+        assert_eq!(ended.ends_on, date(2026, 6, 15), "the paid quarter is served");
+        assert_eq!(ended.amount_due.0, 7 * 135_00, "the seven quarters left, at once");
+        assert!(!ended.waived_after_price_increase);
+        let invoice = ended.invoice.expect("an invoice for the remaining fees");
+        let (issued, lines) = w.app.invoice(w.account, invoice).await.expect("invoice");
+        assert_eq!(issued.total_excl, 7 * 135_00);
+        assert_eq!(issued.billing_date, "2026-04-01");
+        assert_eq!(lines[0].kind, "early_termination");
+        assert_eq!(w.app.invoices(w.account).await.expect("invoices").len(), before + 1);
+        assert_eq!(w.trail(Some(w.account), "subscription.terminate_early").await.len(), 1);
+        // Twice is refused; at the end of the paid quarter access stops and nothing more is billed.
+        assert_eq!(
+            code(w.app.terminate_early(w.account, id, &actor(&admin)).await),
+            "subscription_not_active"
+        );
+        w.app
+            .advance_clock(clock, "2026-06-16", &actor(&op))
+            .await
+            .expect("advance");
+        let view = w.app.subscription(w.account, id).await.expect("view");
+        assert_eq!(view.state, SubscriptionState::Ended);
+        assert!(!view.state.grants_access());
+        assert_eq!(w.app.invoices(w.account).await.expect("invoices").len(), before + 1);
+        // An offer without early-termination fees keeps its ordinary cancellation.
+        let oseox = w
+            .app
+            .subscribe(w.account, input("oseox", "s", "monthly", &[]), &actor(&admin))
+            .await
+            .expect("oseox");
+        assert_eq!(
+            code(
+                w.app
+                    .terminate_early(w.account, oseox.subscription.id, &actor(&admin))
+                    .await
+            ),
+            "early_termination_not_offered"
+        );
+    })
+    .await;
+}
+
+// clause: INES-EARLY-TERM, INES-PRICE-1M
+#[tokio::test]
+async fn terminating_early_after_a_price_increase_costs_nothing_more() {
+    on_every_backend(async |db| {
+        let w = World::new(db).await;
+        let admin = w.principal(ADMIN).await;
+        let op = w.principal(OPERATOR).await;
+        let clock = on_clock(&w, "ines-end-raised", "2026-03-15T09:00:00+01:00[Europe/Paris]").await;
+        let v = w
+            .app
+            .subscribe(
+                w.account,
+                input("ines", "standard", "quarterly", &[("users", 1)]),
+                &actor(&admin),
+            )
+            .await
+            .expect("subscribe");
+        let id = v.subscription.id;
+        w.app
+            .activate_subscription(w.account, id, &actor(&op))
+            .await
+            .expect("activate");
+        w.app
+            .advance_clock(clock, "2026-04-01", &actor(&op))
+            .await
+            .expect("advance");
+        w.app
+            .schedule_price_change(change("ines", "standard", "quarterly", "150"), &actor(&op))
+            .await
+            .expect("increase");
+        let before = w.app.invoices(w.account).await.expect("invoices").len();
+        let ended = w
+            .app
+            .terminate_early(w.account, id, &actor(&admin))
+            .await
+            .expect("terminate early");
+        assert_eq!(ended.amount_due.0, 0);
+        assert!(ended.waived_after_price_increase);
+        assert!(ended.invoice.is_none());
+        assert_eq!(w.app.invoices(w.account).await.expect("invoices").len(), before);
+    })
+    .await;
+}

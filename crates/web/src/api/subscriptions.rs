@@ -26,6 +26,8 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(withdraw))
         .routes(routes!(change_units))
         .routes(routes!(change_plan))
+        .routes(routes!(early_termination_quote))
+        .routes(routes!(terminate_early))
         .routes(routes!(operator_list))
         .routes(routes!(operator_activate))
         .routes(routes!(operator_letter))
@@ -313,6 +315,71 @@ async fn change_plan(
         applies_on: change.applies_on.to_string(),
         immediate: change.immediate,
         invoice_id: change.invoice.map(|i| i.to_string()),
+    }))
+}
+
+/// Ending before the end of the commitment (INES-EARLY-TERM); amounts in cents excluding VAT.
+#[derive(Serialize, ToSchema)]
+pub struct EarlyTerminationBody {
+    /// The first day without service: the end of the period already paid.
+    ends_on: String,
+    /// The fees of the periods left in the commitment.
+    remaining_fees: Option<i64>,
+    /// What falls due at once: the remaining fees, or nothing when waived.
+    amount_due: i64,
+    /// Waived because a price increase is announced and not yet in force.
+    follows_price_increase: bool,
+    /// The invoice issued for it (after a termination, when something was due).
+    invoice_id: Option<String>,
+}
+
+/// What terminating before the end of the commitment would cost today.
+#[utoipa::path(get, path = "/api/v1/subscriptions/{id}/early-termination", tag = "subscriptions", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = EarlyTerminationBody), (status = 404, body = crate::error::Problem)))]
+async fn early_termination_quote(
+    State(s): State<WebState>,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let account = admin_account(&p)?;
+    let id: SubscriptionId = parse(&id, p.user.lang)?;
+    let q = s
+        .app
+        .early_termination_quote(account, id)
+        .await
+        .map_err(e(p.user.lang))?;
+    Ok(ok(EarlyTerminationBody {
+        ends_on: q.ends_on.to_string(),
+        remaining_fees: Some(q.remaining_fees.0),
+        amount_due: q.amount_due.0,
+        follows_price_increase: q.follows_price_increase,
+        invoice_id: None,
+    }))
+}
+
+/// Terminates before the end of the commitment: service stops at the end of the period paid
+/// for, the fees left fall due at once on an invoice issued now (INES-EARLY-TERM).
+#[utoipa::path(post, path = "/api/v1/subscriptions/{id}/terminate-early", tag = "subscriptions", security(("bearer" = [])), params(("id" = String, Path)),
+    responses((status = 200, body = EarlyTerminationBody), (status = 404, body = crate::error::Problem), (status = 409, body = crate::error::Problem)))]
+async fn terminate_early(
+    State(s): State<WebState>,
+    client: Client,
+    ApiUser(p): ApiUser,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let account = admin_account(&p)?;
+    let id: SubscriptionId = parse(&id, p.user.lang)?;
+    let t = s
+        .app
+        .terminate_early(account, id, &client.actor(&p))
+        .await
+        .map_err(e(p.user.lang))?;
+    Ok(ok(EarlyTerminationBody {
+        ends_on: t.ends_on.to_string(),
+        remaining_fees: None,
+        amount_due: t.amount_due.0,
+        follows_price_increase: t.waived_after_price_increase,
+        invoice_id: t.invoice.map(|i| i.to_string()),
     }))
 }
 

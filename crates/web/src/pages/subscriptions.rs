@@ -26,6 +26,7 @@ pub fn router() -> Router<WebState> {
         .route("/settings/subscriptions/{id}/withdraw", post(withdraw))
         .route("/settings/subscriptions/{id}/units", post(change_units))
         .route("/settings/subscriptions/{id}/plan", post(change_plan))
+        .route("/settings/subscriptions/{id}/terminate-early", post(terminate_early))
         .route("/settings/subscriptions/{id}/code", post(redeem_code))
         .route("/operator/subscriptions", get(operator_list))
         .route(
@@ -124,9 +125,25 @@ async fn page_view(s: &WebState, page: &Page, account: AccountId, form: Subscrib
         (Ok(l), Ok(c), Ok(r)) => (l, c, r),
         (Err(e), _, _) | (_, Err(e), _) | (_, _, Err(e)) => return error_page(page, s, &e),
     };
+    // What ending early would cost, for the subscriptions whose offer charges it (INES-EARLY-TERM).
+    let mut early: BTreeMap<String, Value> = BTreeMap::new();
+    for v in &list {
+        if v.state == SubscriptionState::Active && v.offer.early_termination.remaining_fees_due {
+            match s.app.early_termination_quote(account, v.subscription.id).await {
+                Ok(q) => {
+                    early.insert(
+                        v.subscription.id.to_string(),
+                        context! { ends_on => q.ends_on.to_string(), amount_due => money(q.amount_due.0, page.lang) },
+                    );
+                }
+                Err(e) => return error_page(page, s, &e),
+            }
+        }
+    }
     let rows: Vec<Value> = list
         .iter()
         .map(|v| {
+            let early = early.get(&v.subscription.id.to_string()).cloned();
             let codes: Vec<Value> = redemptions
                 .iter()
                 .filter(|r| r.redemption.subscription_id == v.subscription.id)
@@ -135,7 +152,10 @@ async fn page_view(s: &WebState, page: &Page, account: AccountId, form: Subscrib
             let has_running_code = redemptions
                 .iter()
                 .any(|r| r.running && r.redemption.subscription_id == v.subscription.id);
-            context! { codes => codes, has_running_code => has_running_code, ..subscription_row(v, page.lang) }
+            context! {
+                codes => codes, has_running_code => has_running_code, early => early,
+                ..subscription_row(v, page.lang)
+            }
         })
         .collect();
     let notices = match (
@@ -445,6 +465,28 @@ async fn change_plan(
                 "notice.plan_change_scheduled"
             }
         })
+    })
+    .await
+}
+
+async fn terminate_early(
+    State(s): State<WebState>,
+    client: Client,
+    csrf: CsrfToken,
+    PageUser(p): PageUser,
+    Path(id): Path<String>,
+    CsrfForm(_): CsrfForm<Empty>,
+) -> Response {
+    let page = Page::new(client.lang, &csrf, "/settings/subscriptions", Some(&p)).nav("subscriptions");
+    let Some(account) = admin_account(&p) else {
+        return forbidden(&page, &s, "admin_required");
+    };
+    let actor = client.actor(&p);
+    act(&s, &page, account, &id, async |id| {
+        s.app
+            .terminate_early(account, id, &actor)
+            .await
+            .map(|_| "notice.terminated_early")
     })
     .await
 }
