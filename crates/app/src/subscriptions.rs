@@ -200,12 +200,12 @@ impl App {
     /// Every subscription (operator staff), newest first, optionally in one state.
     pub async fn all_subscriptions(
         &self,
-        state: Option<&str>,
+        filter: &store::subscriptions::SubscriptionFilter,
         limit: i64,
         offset: i64,
     ) -> Result<Vec<(String, SubscriptionView)>, AppError> {
         let mut tx = self.db.read().await?;
-        let list = store::subscriptions::list_all(&mut tx, state, limit.clamp(1, 500), offset.max(0)).await?;
+        let list = store::subscriptions::list_all(&mut tx, filter, limit.clamp(1, 500), offset.max(0)).await?;
         let mut names = std::collections::HashMap::new();
         for s in &list {
             if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(s.account_id) {

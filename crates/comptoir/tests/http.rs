@@ -1170,6 +1170,27 @@ async fn plan_changes_over_the_api() {
             .unwrap();
         assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
+        // Operator staff filter subscriptions by offer and customer.
+        let found = json_of(
+            c.get(format!(
+                "{}/api/v1/operator/subscriptions?offer=oseox&search=boulangerie",
+                s.base
+            ))
+            .bearer_auth(&op_key),
+        )
+        .await;
+        assert!(found.as_array().unwrap().iter().any(|x| x["id"] == id.as_str()));
+        assert!(found.as_array().unwrap().iter().all(|x| x["offer"] == "oseox"));
+        let none = json_of(
+            c.get(format!(
+                "{}/api/v1/operator/subscriptions?search=nobody-by-that-name",
+                s.base
+            ))
+            .bearer_auth(&op_key),
+        )
+        .await;
+        assert_eq!(none.as_array().map(Vec::len), Some(0));
+
         // A corrective credit note by operator staff; customers cannot issue one.
         let account = one["account_id"].as_str().unwrap().to_string();
         let credit_url = format!(

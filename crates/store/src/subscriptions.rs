@@ -161,20 +161,40 @@ pub async fn list_for_account(conn: &mut AnyConnection, account: AccountId) -> R
 /// Every subscription in a state, for the operator's list.
 pub async fn list_all(
     conn: &mut AnyConnection,
-    state: Option<&str>,
+    filter: &SubscriptionFilter,
     limit: i64,
     offset: i64,
 ) -> Result<Vec<Subscription>> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM subscriptions WHERE ($1 IS NULL OR state = $1) ORDER BY subscribed_at DESC LIMIT $2 OFFSET $3"
+        "SELECT {COLUMNS} FROM subscriptions WHERE ($1 IS NULL OR state = $1) AND ($2 IS NULL OR offer_key = $2) \
+         AND ($3 IS NULL OR account_id IN (SELECT id FROM accounts WHERE LOWER(legal_name) LIKE $3)) \
+         ORDER BY subscribed_at DESC LIMIT $4 OFFSET $5"
     );
+    let search = filter
+        .customer
+        .as_deref()
+        .map(str::trim)
+        .filter(|q| !q.is_empty())
+        .map(|q| format!("%{}%", q.to_lowercase()));
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(state)
+        .bind(filter.state.as_deref())
+        .bind(filter.offer.as_deref())
+        .bind(search)
         .bind(limit)
         .bind(offset)
         .fetch_all(conn)
         .await?;
     rows.iter().map(from_row).collect()
+}
+
+/// What operator staff narrow the subscription list by; `None` narrows nothing.
+#[derive(Debug, Clone, Default)]
+pub struct SubscriptionFilter {
+    pub state: Option<String>,
+    /// An offer key (`oseox`).
+    pub offer: Option<String>,
+    /// Part of the customer's legal name.
+    pub customer: Option<String>,
 }
 
 /// Every account with at least one subscription, in id order.

@@ -405,6 +405,7 @@ async fn operator_pages_render() {
             "/operator/offers/ines",
             "/operator/subscriptions",
             "/operator/subscriptions?state=active",
+            "/operator/subscriptions?state=active&offer=oseox&q=boulangerie",
             "/operator/invoices?q=Boulangerie&kind=invoice&from=2026-01-01&to=2030-12-31",
             "/operator/invoices",
             "/operator/codes",

@@ -422,6 +422,10 @@ async fn withdraw(
 pub struct OperatorListQuery {
     /// Only subscriptions in this state.
     state: Option<String>,
+    /// Only subscriptions to this offer (`oseox`).
+    offer: Option<String>,
+    /// Part of the customer's legal name.
+    search: Option<String>,
     limit: Option<i64>,
     offset: Option<i64>,
 }
@@ -437,7 +441,15 @@ async fn operator_list(
     let (limit, offset) = page_params(q.limit, q.offset);
     let list = s
         .app
-        .all_subscriptions(q.state.as_deref().filter(|s| !s.is_empty()), limit, offset)
+        .all_subscriptions(
+            &store::subscriptions::SubscriptionFilter {
+                state: q.state.filter(|s| !s.is_empty()),
+                offer: q.offer.filter(|s| !s.is_empty()),
+                customer: q.search.filter(|s| !s.trim().is_empty()),
+            },
+            limit,
+            offset,
+        )
         .await
         .map_err(e(lang))?;
     Ok(ok(list

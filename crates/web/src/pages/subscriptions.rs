@@ -526,6 +526,8 @@ async fn redeem_code(
 #[serde(default)]
 struct OperatorQuery {
     state: String,
+    offer: String,
+    q: String,
     page: Option<i64>,
     notice: Option<String>,
 }
@@ -544,10 +546,19 @@ async fn operator_list(
         return not_found(&page, &s);
     }
     let pager = Pager::new(q.page);
-    let state = Some(q.state.trim()).filter(|s| !s.is_empty());
-    match s.app.all_subscriptions(state, pager.limit(), pager.offset()).await {
+    let filter = store::subscriptions::SubscriptionFilter {
+        state: Some(q.state.trim().to_string()).filter(|s| !s.is_empty()),
+        offer: Some(q.offer.trim().to_string()).filter(|s| !s.is_empty()),
+        customer: Some(q.q.trim().to_string()).filter(|s| !s.is_empty()),
+    };
+    match s.app.all_subscriptions(&filter, pager.limit(), pager.offset()).await {
         Ok(mut list) => {
-            let links = pager.finish(&mut list, "/operator/subscriptions", &[("state", q.state.as_str())]);
+            let params = [
+                ("state", q.state.as_str()),
+                ("offer", q.offer.as_str()),
+                ("q", q.q.as_str()),
+            ];
+            let links = pager.finish(&mut list, "/operator/subscriptions", &params);
             let rows: Vec<Value> = list
                 .iter()
                 .map(|(account, v)| context! { account => account, s => subscription_row(v, page.lang) })
@@ -555,7 +566,7 @@ async fn operator_list(
             page.render(
                 &s,
                 "op_subscriptions.html",
-                context! { rows => rows, state => q.state, pager => links },
+                context! { rows => rows, state => q.state, offer => q.offer, q => q.q, pager => links },
             )
             .into_response()
         }
