@@ -21,7 +21,7 @@ use kernel::{AccountId, FieldErrors, FileId, Lang};
 use platform::credentials::{random_token, sha256_hex};
 use platform::kyc::{check_document, clean_file_name};
 use std::collections::BTreeMap;
-use store::contracts::{Contract, ContractFilter, ContractSettings, ContractStatus, LetterSteps};
+use store::contracts::{Contract, ContractDocument, ContractFilter, ContractSettings, ContractStatus, LetterSteps};
 use store::files::FileMeta;
 
 /// The job kind that sends an account's reminders for one day (CTR-REMINDERS).
@@ -92,7 +92,7 @@ pub struct ContractView {
 pub struct ContractDetail {
     pub view: ContractView,
     pub region: Region,
-    pub documents: Vec<FileMeta>,
+    pub documents: Vec<ContractDocument>,
     /// What CTR-CHATEL says, for a non-professional holder.
     pub chatel: Option<Chatel>,
     /// What the recorded termination does (when it was sent).
@@ -490,16 +490,20 @@ impl App {
         })
     }
 
-    /// Attaches a document (PDF or image, size-limited, counted in the account's storage).
+    /// Attaches a document (PDF or image, size-limited, counted in the account's storage). The
+    /// text of a PDF is read so that the contract is found by its words; a document whose text
+    /// cannot be read is attached all the same, and says so.
     pub async fn add_contract_document(
         &self,
         account: AccountId,
         id: ContractId,
         upload: DocumentUpload,
         actor: &Actor,
-    ) -> Result<FileMeta, AppError> {
+    ) -> Result<ContractDocument, AppError> {
         self.ensure_contract(account, id).await?;
         let content_type = check_document("file", &upload.content).map_err(|e| FieldErrors::single(e.field, e.code))?;
+        // Read before the transaction: parsing a large PDF must not hold a connection.
+        let read = crate::document_text::read_text_blocking(content_type, upload.content.clone()).await;
         let now = self.now_for(Some(account)).await?;
         let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Write).await?;
         if store::contracts::get(&mut tx, account, id).await?.is_none() {
@@ -517,7 +521,7 @@ impl App {
             uploaded_at: now,
         };
         store::files::insert(&mut tx, &meta, &upload.content).await?;
-        store::contracts::add_document(&mut tx, account, id, meta.id).await?;
+        store::contracts::add_document(&mut tx, account, id, meta.id, read.status, &read.text).await?;
         record(
             &mut tx,
             actor,
@@ -528,7 +532,39 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(meta)
+        Ok(ContractDocument {
+            meta,
+            text_status: read.status,
+            text_chars: read.text.chars().count() as i64,
+        })
+    }
+
+    /// Deletes one document of a contract; its bytes no longer count in the account's storage.
+    /// Not found when it is not a document of that account's contract (a proof of delivery is
+    /// not a document: it stays with the termination it proves).
+    pub async fn delete_contract_document(
+        &self,
+        account: AccountId,
+        id: ContractId,
+        file: FileId,
+        actor: &Actor,
+    ) -> Result<(), AppError> {
+        let now = self.now_for(Some(account)).await?;
+        let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Write).await?;
+        if !store::contracts::delete_document(&mut tx, account, id, file).await? {
+            return Err(AppError::NotFound);
+        }
+        record(
+            &mut tx,
+            actor,
+            Some(account),
+            "contract.document_delete",
+            Some(("file", file.to_string())),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A document of a contract (or its proof of delivery).
@@ -543,7 +579,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let docs = store::contracts::documents(&mut tx, account, id).await?;
-        if c.proof_file_id != Some(file) && !docs.iter().any(|d| d.id == file) {
+        if c.proof_file_id != Some(file) && !docs.iter().any(|d| d.meta.id == file) {
             return Err(AppError::NotFound);
         }
         let f = store::files::get(&mut tx, account, file)

@@ -193,9 +193,18 @@ pub struct DocumentBody {
     uploaded_at: String,
     /// Where to download it.
     href: String,
+    /// What became of its text: `indexed` (read from the PDF; the contract is found by its
+    /// words), `empty` (a PDF without text, a scan for instance), `unreadable` (a PDF whose text
+    /// could not be read), `image` (images are not read: no character recognition) or
+    /// `not_read` (attached before documents were read).
+    #[schema(example = "indexed")]
+    text_status: String,
+    /// Characters of its text kept for the search.
+    text_chars: i64,
 }
 
-fn document_body(contract: ContractId, m: &store::files::FileMeta) -> DocumentBody {
+fn document_body(contract: ContractId, d: &store::contracts::ContractDocument) -> DocumentBody {
+    let m = &d.meta;
     DocumentBody {
         id: m.id.to_string(),
         file_name: m.file_name.clone(),
@@ -203,6 +212,8 @@ fn document_body(contract: ContractId, m: &store::files::FileMeta) -> DocumentBo
         size_bytes: m.size_bytes,
         uploaded_at: m.uploaded_at.to_string(),
         href: format!("/api/v1/contracts/{contract}/documents/{}", m.id),
+        text_status: d.text_status.code().to_string(),
+        text_chars: d.text_chars,
     }
 }
 
@@ -431,12 +442,12 @@ async fn add_document(
         file_name: q.file_name.unwrap_or_default(),
         content: body.to_vec(),
     };
-    let meta = s
+    let doc = s
         .app
         .add_contract_document(account, id, upload, &client.actor(&p))
         .await
         .map_err(e(lang))?;
-    Ok(created(document_body(id, &meta)))
+    Ok(created(document_body(id, &doc)))
 }
 
 #[utoipa::path(get, path = "/api/v1/contracts/{id}/documents/{file_id}", tag = "contracts", security(("bearer" = [])),
@@ -455,6 +466,27 @@ async fn get_document(
     let file_id: FileId = parse(&file_id, lang)?;
     let (meta, bytes) = s.app.contract_document(account, id, file_id).await.map_err(e(lang))?;
     Ok(crate::download(&meta, bytes))
+}
+
+#[utoipa::path(delete, path = "/api/v1/contracts/{id}/documents/{file_id}", tag = "contracts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The contract's id"), ("file_id" = String, Path, description = "The document's id")),
+    responses((status = 204, description = "Deleted; its bytes no longer count in the account's storage"),
+        (status = 404, body = crate::error::Problem)))]
+async fn delete_document(
+    State(s): State<WebState>,
+    client: Client,
+    ApiUser(p): ApiUser,
+    Path((id, file_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let account = account_of(&p)?;
+    let lang = p.user.lang;
+    let id: ContractId = parse(&id, lang)?;
+    let file_id: FileId = parse(&file_id, lang)?;
+    s.app
+        .delete_contract_document(account, id, file_id, &client.actor(&p))
+        .await
+        .map_err(e(lang))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -826,7 +858,7 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(renew_calendar, revoke_calendar))
         .routes(routes!(get_contract, update_contract, delete_contract))
         .routes(routes!(get_letter))
-        .routes(routes!(get_document))
+        .routes(routes!(get_document, delete_document))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(add_document))
