@@ -36,8 +36,13 @@ pub const REMINDERS_SCHEDULE: &str = "contracts.reminders_schedule";
 pub const REMINDER_HOUR: i8 = 7;
 
 /// A contract's fields by column name (see the module's documentation), plus
-/// `supplier_notice_on` (CTR-CHATEL).
+/// `supplier_notice_on` (CTR-CHATEL) and [`LETTER_TRANSIT_DAYS`] (CTR-SEND-BY).
 pub type ContractFields = BTreeMap<String, String>;
+
+/// The field of the form and the API that sets the working days a registered letter takes to
+/// arrive for this contract (CTR-SEND-BY; 3 when empty). The CSV sets it within `ways`
+/// (`registered_letter:5`).
+pub const LETTER_TRANSIT_DAYS: &str = "letter_transit_days";
 
 /// Turns a stored record back into fields, to fill an edit form.
 pub fn fields_of(c: &Contract) -> ContractFields {
@@ -52,7 +57,50 @@ pub fn fields_of(c: &Contract) -> ContractFields {
         "supplier_notice_on".into(),
         c.supplier_notice_on.map(|d| d.to_string()).unwrap_or_default(),
     );
+    f.insert(
+        LETTER_TRANSIT_DAYS.into(),
+        c.record
+            .terms
+            .way(SendingWay::RegisteredLetter)
+            .map(|w| w.transit_working_days.to_string())
+            .unwrap_or_default(),
+    );
     f
+}
+
+/// `ways` with the registered letter's transit set from [`LETTER_TRANSIT_DAYS`] when it is
+/// given (0 to [`contracts::terms::MAX_TRANSIT_WORKING_DAYS`] working days); a contract that
+/// does not accept registered letters ignores it.
+fn with_letter_transit(fields: &ContractFields, errors: &mut FieldErrors) -> ContractFields {
+    let raw = fields.get(LETTER_TRANSIT_DAYS).map(|s| s.trim()).unwrap_or("");
+    if raw.is_empty() {
+        return fields.clone();
+    }
+    let days = match raw.parse::<u8>() {
+        Ok(d) if d <= contracts::terms::MAX_TRANSIT_WORKING_DAYS => d,
+        _ => {
+            errors.push(LETTER_TRANSIT_DAYS, "transit_range");
+            return fields.clone();
+        }
+    };
+    let letter = SendingWay::RegisteredLetter.code();
+    let ways = fields
+        .get("ways")
+        .map(String::as_str)
+        .unwrap_or("")
+        .split('|')
+        .map(|w| {
+            if w.split(':').next().map(str::trim) == Some(letter) {
+                format!("{letter}:{days}")
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("|");
+    let mut out = fields.clone();
+    out.insert("ways".into(), ways);
+    out
 }
 
 fn parse_optional_date(errors: &mut FieldErrors, field: &str, raw: Option<&String>) -> Option<Date> {
@@ -66,6 +114,7 @@ fn parse_optional_date(errors: &mut FieldErrors, field: &str, raw: Option<&Strin
 fn parse_fields(fields: &ContractFields) -> Result<(ContractRecord, Option<Date>), FieldErrors> {
     let mut errors = FieldErrors::new();
     let notice_on = parse_optional_date(&mut errors, "supplier_notice_on", fields.get("supplier_notice_on"));
+    let fields = with_letter_transit(fields, &mut errors);
     let record = csv_import::parse_fields(|name| fields.get(name).map(String::as_str).unwrap_or(""));
     match record {
         Ok(r) => {

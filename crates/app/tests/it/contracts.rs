@@ -968,3 +968,87 @@ async fn a_single_document_is_deleted_and_its_storage_released() {
     })
     .await;
 }
+
+// clause: CTR-SEND-BY (the registered letter's transit set per contract)
+#[tokio::test]
+async fn the_letters_transit_time_is_set_per_contract() {
+    on_every_backend(async |db| {
+        let w = World::new(db).await;
+        on_clock(&w, "2026-03-01").await;
+        let admin = w.principal(ADMIN).await;
+        let before = w.count("contracts").await;
+
+        // Out of 0..=15 or not a number: refused naming the field, nothing written.
+        for bad in ["16", "-1", "trois", "2.5"] {
+            let mut fields = worked_example();
+            fields.insert(app::contracts::LETTER_TRANSIT_DAYS.into(), bad.into());
+            assert_eq!(
+                invalid_fields(w.app.create_contract(w.account, &fields, &actor(&admin)).await),
+                vec![app::contracts::LETTER_TRANSIT_DAYS],
+                "{bad}"
+            );
+        }
+        assert_eq!(w.count("contracts").await, before);
+
+        // 5 working days: the send-by date moves from Tuesday 27 to Friday 23 October 2026
+        // (last day Friday 30 October); the email's stays on the last day.
+        let mut fields = worked_example();
+        fields.insert(app::contracts::LETTER_TRANSIT_DAYS.into(), "5".into());
+        let c = w
+            .app
+            .create_contract(w.account, &fields, &actor(&admin))
+            .await
+            .expect("create");
+        let detail = w.app.contract(w.account, c.id).await.expect("detail");
+        let by = |d: &contracts::Deadlines, way| d.send_by(way).map(|x| x.send_by.date);
+        let d = &detail.view.deadlines;
+        assert_eq!(d.last_day(), Some(date(2026, 10, 30)));
+        assert_eq!(by(d, contracts::SendingWay::RegisteredLetter), Some(date(2026, 10, 23)));
+        assert_eq!(by(d, contracts::SendingWay::Email), Some(date(2026, 10, 30)));
+        // The edit form shows it back.
+        let shown = app::contracts::fields_of(&detail.view.contract);
+        assert_eq!(shown[app::contracts::LETTER_TRANSIT_DAYS], "5");
+        assert_eq!(shown["ways"], "registered_letter:5|email");
+
+        // 0: the letter may leave on the last day itself (a hand delivery, say).
+        let mut fields = shown.clone();
+        fields.insert(app::contracts::LETTER_TRANSIT_DAYS.into(), "0".into());
+        w.app
+            .update_contract(w.account, c.id, &fields, &actor(&admin))
+            .await
+            .expect("update");
+        let d = w.app.contract(w.account, c.id).await.expect("detail").view.deadlines;
+        assert_eq!(
+            by(&d, contracts::SendingWay::RegisteredLetter),
+            Some(date(2026, 10, 30))
+        );
+
+        // Left empty, the way keeps the transit it has; a contract without registered
+        // letters ignores the field.
+        let mut fields =
+            app::contracts::fields_of(&w.app.contract(w.account, c.id).await.expect("detail").view.contract);
+        fields.insert(app::contracts::LETTER_TRANSIT_DAYS.into(), String::new());
+        let kept = w
+            .app
+            .update_contract(w.account, c.id, &fields, &actor(&admin))
+            .await
+            .expect("update");
+        assert_eq!(
+            kept.record
+                .terms
+                .way(contracts::SendingWay::RegisteredLetter)
+                .map(|w| w.transit_working_days),
+            Some(0)
+        );
+        let mut email_only = worked_example();
+        email_only.insert("ways".into(), "email".into());
+        email_only.insert(app::contracts::LETTER_TRANSIT_DAYS.into(), "7".into());
+        let e = w
+            .app
+            .create_contract(w.account, &email_only, &actor(&admin))
+            .await
+            .expect("email only");
+        assert_eq!(e.record.terms.ways().len(), 1);
+    })
+    .await;
+}

@@ -89,6 +89,9 @@ pub struct ContractBody {
     notice_unit: String,
     /// Accepted ways to terminate (`registered_letter`, `email`, `online_form`, `in_app`).
     ways: Vec<String>,
+    /// Working days a registered letter takes to arrive (CTR-SEND-BY), when the contract
+    /// accepts registered letters.
+    letter_transit_days: Option<u8>,
     price: Option<PriceBody>,
     /// Yearly cost in minor units (0 for one-off or no price).
     yearly_minor: i64,
@@ -136,6 +139,9 @@ impl ContractBody {
             notice,
             notice_unit: notice_unit.into(),
             ways: t.ways().iter().map(|w| w.way.code().to_string()).collect(),
+            letter_transit_days: t
+                .way(contracts::SendingWay::RegisteredLetter)
+                .map(|w| w.transit_working_days),
             price: r.price.as_ref().map(|p| PriceBody {
                 amount_minor: p.amount_minor,
                 currency: p.currency.clone(),
@@ -266,6 +272,9 @@ pub struct ContractInput {
     notes: String,
     /// When the supplier sent its L215-1 notice for the latest renewal (YYYY-MM-DD).
     supplier_notice_on: String,
+    /// Working days a registered letter takes to arrive, 0 to 15 (empty: 3, or what `ways`
+    /// says); the send-by date allows for it. Ignored unless `ways` has `registered_letter`.
+    letter_transit_days: String,
 }
 
 impl ContractInput {
@@ -292,6 +301,7 @@ impl ContractInput {
             ("tags", self.tags.join("|")),
             ("notes", self.notes),
             ("supplier_notice_on", self.supplier_notice_on),
+            (app::contracts::LETTER_TRANSIT_DAYS, self.letter_transit_days),
         ];
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }

@@ -185,10 +185,9 @@ fn fields_from_form(form: &BTreeMap<String, String>) -> ContractFields {
         })
         .collect();
     f.insert("ways".into(), ways.join("|"));
-    f.insert(
-        "supplier_notice_on".into(),
-        form.get("supplier_notice_on").cloned().unwrap_or_default(),
-    );
+    for extra in ["supplier_notice_on", app::contracts::LETTER_TRANSIT_DAYS] {
+        f.insert(extra.into(), form.get(extra).cloned().unwrap_or_default());
+    }
     f
 }
 
