@@ -7,11 +7,11 @@ use crate::{Result, corrupt, get_bool, get_i64, get_id, get_opt_id, get_opt_str,
 use contracts::chatel::HolderKind;
 use contracts::search::DocumentText;
 use contracts::{BillingPeriod, Category, ContractId, ContractRecord, ContractTerms, Counterparty, Price, SendingWay};
+use futures::TryStreamExt;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use kernel::values::Siren;
 use kernel::{AccountId, FileId, UserId};
-use futures::TryStreamExt;
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
