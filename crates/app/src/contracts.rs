@@ -21,7 +21,7 @@ use kernel::{AccountId, FieldErrors, FileId, Lang};
 use platform::credentials::{random_token, sha256_hex};
 use platform::kyc::{check_document, clean_file_name};
 use std::collections::BTreeMap;
-use store::contracts::{Contract, ContractFilter, ContractSettings, ContractStatus, LetterSteps};
+use store::contracts::{Contract, ContractDocument, ContractFilter, ContractSettings, ContractStatus, LetterSteps};
 use store::files::FileMeta;
 
 /// The job kind that sends an account's reminders for one day (CTR-REMINDERS).
@@ -36,8 +36,13 @@ pub const REMINDERS_SCHEDULE: &str = "contracts.reminders_schedule";
 pub const REMINDER_HOUR: i8 = 7;
 
 /// A contract's fields by column name (see the module's documentation), plus
-/// `supplier_notice_on` (CTR-CHATEL).
+/// `supplier_notice_on` (CTR-CHATEL) and [`LETTER_TRANSIT_DAYS`] (CTR-SEND-BY).
 pub type ContractFields = BTreeMap<String, String>;
+
+/// The field of the form and the API that sets the working days a registered letter takes to
+/// arrive for this contract (CTR-SEND-BY; 3 when empty). The CSV sets it within `ways`
+/// (`registered_letter:5`).
+pub const LETTER_TRANSIT_DAYS: &str = "letter_transit_days";
 
 /// Turns a stored record back into fields, to fill an edit form.
 pub fn fields_of(c: &Contract) -> ContractFields {
@@ -52,7 +57,50 @@ pub fn fields_of(c: &Contract) -> ContractFields {
         "supplier_notice_on".into(),
         c.supplier_notice_on.map(|d| d.to_string()).unwrap_or_default(),
     );
+    f.insert(
+        LETTER_TRANSIT_DAYS.into(),
+        c.record
+            .terms
+            .way(SendingWay::RegisteredLetter)
+            .map(|w| w.transit_working_days.to_string())
+            .unwrap_or_default(),
+    );
     f
+}
+
+/// `ways` with the registered letter's transit set from [`LETTER_TRANSIT_DAYS`] when it is
+/// given (0 to [`contracts::terms::MAX_TRANSIT_WORKING_DAYS`] working days); a contract that
+/// does not accept registered letters ignores it.
+fn with_letter_transit(fields: &ContractFields, errors: &mut FieldErrors) -> ContractFields {
+    let raw = fields.get(LETTER_TRANSIT_DAYS).map(|s| s.trim()).unwrap_or("");
+    if raw.is_empty() {
+        return fields.clone();
+    }
+    let days = match raw.parse::<u8>() {
+        Ok(d) if d <= contracts::terms::MAX_TRANSIT_WORKING_DAYS => d,
+        _ => {
+            errors.push(LETTER_TRANSIT_DAYS, "transit_range");
+            return fields.clone();
+        }
+    };
+    let letter = SendingWay::RegisteredLetter.code();
+    let ways = fields
+        .get("ways")
+        .map(String::as_str)
+        .unwrap_or("")
+        .split('|')
+        .map(|w| {
+            if w.split(':').next().map(str::trim) == Some(letter) {
+                format!("{letter}:{days}")
+            } else {
+                w.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("|");
+    let mut out = fields.clone();
+    out.insert("ways".into(), ways);
+    out
 }
 
 fn parse_optional_date(errors: &mut FieldErrors, field: &str, raw: Option<&String>) -> Option<Date> {
@@ -66,6 +114,7 @@ fn parse_optional_date(errors: &mut FieldErrors, field: &str, raw: Option<&Strin
 fn parse_fields(fields: &ContractFields) -> Result<(ContractRecord, Option<Date>), FieldErrors> {
     let mut errors = FieldErrors::new();
     let notice_on = parse_optional_date(&mut errors, "supplier_notice_on", fields.get("supplier_notice_on"));
+    let fields = with_letter_transit(fields, &mut errors);
     let record = csv_import::parse_fields(|name| fields.get(name).map(String::as_str).unwrap_or(""));
     match record {
         Ok(r) => {
@@ -92,7 +141,7 @@ pub struct ContractView {
 pub struct ContractDetail {
     pub view: ContractView,
     pub region: Region,
-    pub documents: Vec<FileMeta>,
+    pub documents: Vec<ContractDocument>,
     /// What CTR-CHATEL says, for a non-professional holder.
     pub chatel: Option<Chatel>,
     /// What the recorded termination does (when it was sent).
@@ -490,16 +539,20 @@ impl App {
         })
     }
 
-    /// Attaches a document (PDF or image, size-limited, counted in the account's storage).
+    /// Attaches a document (PDF or image, size-limited, counted in the account's storage). The
+    /// text of a PDF is read so that the contract is found by its words; a document whose text
+    /// cannot be read is attached all the same, and says so.
     pub async fn add_contract_document(
         &self,
         account: AccountId,
         id: ContractId,
         upload: DocumentUpload,
         actor: &Actor,
-    ) -> Result<FileMeta, AppError> {
+    ) -> Result<ContractDocument, AppError> {
         self.ensure_contract(account, id).await?;
         let content_type = check_document("file", &upload.content).map_err(|e| FieldErrors::single(e.field, e.code))?;
+        // Read before the transaction: parsing a large PDF must not hold a connection.
+        let read = crate::document_text::read_text_blocking(content_type, upload.content.clone()).await;
         let now = self.now_for(Some(account)).await?;
         let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Write).await?;
         if store::contracts::get(&mut tx, account, id).await?.is_none() {
@@ -517,7 +570,7 @@ impl App {
             uploaded_at: now,
         };
         store::files::insert(&mut tx, &meta, &upload.content).await?;
-        store::contracts::add_document(&mut tx, account, id, meta.id).await?;
+        store::contracts::add_document(&mut tx, account, id, meta.id, read.status, &read.text).await?;
         record(
             &mut tx,
             actor,
@@ -528,7 +581,39 @@ impl App {
         )
         .await?;
         tx.commit().await?;
-        Ok(meta)
+        Ok(ContractDocument {
+            meta,
+            text_status: read.status,
+            text_chars: read.text.chars().count() as i64,
+        })
+    }
+
+    /// Deletes one document of a contract; its bytes no longer count in the account's storage.
+    /// Not found when it is not a document of that account's contract (a proof of delivery is
+    /// not a document: it stays with the termination it proves).
+    pub async fn delete_contract_document(
+        &self,
+        account: AccountId,
+        id: ContractId,
+        file: FileId,
+        actor: &Actor,
+    ) -> Result<(), AppError> {
+        let now = self.now_for(Some(account)).await?;
+        let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Write).await?;
+        if !store::contracts::delete_document(&mut tx, account, id, file).await? {
+            return Err(AppError::NotFound);
+        }
+        record(
+            &mut tx,
+            actor,
+            Some(account),
+            "contract.document_delete",
+            Some(("file", file.to_string())),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// A document of a contract (or its proof of delivery).
@@ -543,7 +628,7 @@ impl App {
             .await?
             .ok_or(AppError::NotFound)?;
         let docs = store::contracts::documents(&mut tx, account, id).await?;
-        if c.proof_file_id != Some(file) && !docs.iter().any(|d| d.id == file) {
+        if c.proof_file_id != Some(file) && !docs.iter().any(|d| d.meta.id == file) {
             return Err(AppError::NotFound);
         }
         let f = store::files::get(&mut tx, account, file)

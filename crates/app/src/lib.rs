@@ -9,6 +9,7 @@ pub mod clocks;
 pub mod codes;
 pub mod contracts;
 pub mod demo;
+pub mod document_text;
 pub mod emails;
 pub mod error;
 pub mod grants;

@@ -1306,6 +1306,11 @@ async fn contracts_over_the_api_and_isolated() {
                 format!("/api/v1/contracts/{id}/documents/{doc_id}"),
                 None,
             ),
+            (
+                reqwest::Method::DELETE,
+                format!("/api/v1/contracts/{id}/documents/{doc_id}"),
+                None,
+            ),
             (reqwest::Method::POST, format!("/api/v1/contracts/{id}/documents"), None),
             (
                 reqwest::Method::POST,
@@ -1349,6 +1354,7 @@ async fn contracts_over_the_api_and_isolated() {
         for (path, fields) in [
             (format!("/contracts/{id}"), vec![("counterparty_name", "Pris")]),
             (format!("/contracts/{id}/delete"), vec![]),
+            (format!("/contracts/{id}/documents/{doc_id}/delete"), vec![]),
         ] {
             let mut form: Vec<(&str, &str)> = fields.clone();
             form.push(("csrf", &a.csrf));
@@ -1383,6 +1389,44 @@ async fn contracts_over_the_api_and_isolated() {
         assert_eq!(detail["contract"]["counterparty"]["name"], "Fournisseur B");
         assert_eq!(detail["contract"]["status"], "active");
         assert_eq!(detail["documents"].as_array().map(Vec::len), Some(1));
+        // The document's bytes are no PDF text: attached all the same, and said so.
+        assert_eq!(detail["documents"][0]["text_status"], "unreadable");
+
+        // The registered letter's transit (CTR-SEND-BY): 0 to 15 working days, the field named.
+        assert_eq!(detail["contract"]["letter_transit_days"], 3);
+        let mut slow = input.clone();
+        slow["letter_transit_days"] = json!("16");
+        let r = c
+            .put(format!("{}/api/v1/contracts/{id}", s.base))
+            .bearer_auth(&b.key)
+            .json(&slow)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        let problem: Value = r.json().await.unwrap();
+        assert_eq!(problem["field"], "letter_transit_days");
+        slow["letter_transit_days"] = json!("5");
+        let updated = json_of(
+            c.put(format!("{}/api/v1/contracts/{id}", s.base))
+                .bearer_auth(&b.key)
+                .json(&slow),
+        )
+        .await;
+        assert_eq!(updated["letter_transit_days"], 5, "{updated}");
+
+        // B deletes its document: 204, then gone (404 the second time).
+        for expected in [StatusCode::NO_CONTENT, StatusCode::NOT_FOUND] {
+            let r = c
+                .delete(format!("{}/api/v1/contracts/{id}/documents/{doc_id}", s.base))
+                .bearer_auth(&b.key)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), expected);
+        }
+        let detail = json_of(c.get(format!("{}/api/v1/contracts/{id}", s.base)).bearer_auth(&b.key)).await;
+        assert_eq!(detail["documents"].as_array().map(Vec::len), Some(0));
 
         // The letter (CTR-LETTER) and the calendar feed (CTR-REMINDERS).
         let r = c

@@ -175,7 +175,7 @@ pub const MAX_TERM_MONTHS: u16 = 99 * 12;
 /// Oldest and latest start years accepted: beyond them a date is a typo.
 pub const START_YEARS: std::ops::RangeInclusive<i16> = 1900..=2199;
 /// A transit beyond this is a typo.
-pub const MAX_TRANSIT_WORKING_DAYS: u8 = 30;
+pub const MAX_TRANSIT_WORKING_DAYS: u8 = 15;
 
 /// Validated terms: start, initial term, renewal, notice and accepted ways agree with each
 /// other. Build with [`ContractTerms::new`].
@@ -227,7 +227,7 @@ impl ContractTerms {
     /// | `notice` | `notice_longer_than_renewal` | the notice exceeds the renewal period |
     /// | `ways` | `ways_required` | no way to terminate a contract that needs one |
     /// | `ways` | `way_duplicate` | the same way listed twice |
-    /// | `ways` | `transit_too_long` | a transit over 30 working days |
+    /// | `ways` | `transit_too_long` | a transit over 15 working days |
     pub fn new(draft: TermsDraft) -> Result<ContractTerms, FieldErrors> {
         let mut errors = FieldErrors::new();
         if !START_YEARS.contains(&draft.start.year()) {

@@ -5,7 +5,9 @@
 use crate::files::FileMeta;
 use crate::{Result, corrupt, get_bool, get_i64, get_id, get_opt_id, get_opt_str, get_opt_ts, get_str, get_ts, us};
 use contracts::chatel::HolderKind;
+use contracts::search::DocumentText;
 use contracts::{BillingPeriod, Category, ContractId, ContractRecord, ContractTerms, Counterparty, Price, SendingWay};
+use futures::TryStreamExt;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use kernel::values::Siren;
@@ -294,8 +296,8 @@ pub async fn get(conn: &mut AnyConnection, account: AccountId, id: ContractId) -
 pub struct ContractFilter {
     pub status: Option<ContractStatus>,
     pub category: Option<Category>,
-    /// Words found in the counterparty, reference, category, owner, tags or notes, whatever
-    /// their case and accents, singular or plural.
+    /// Words found in the counterparty, reference, category, owner, tags, notes or the text of
+    /// the contract's documents, whatever their case and accents, singular or plural.
     pub search: Option<String>,
 }
 
@@ -317,9 +319,13 @@ pub async fn list(conn: &mut AnyConnection, account: AccountId, filter: &Contrac
         .take(8)
         .map(|w| format!("% {w}%"))
         .collect();
+    // Each word in the contract's own key or in one of its documents' keys.
     for _ in &words {
         n += 1;
-        sql.push_str(&format!(" AND search_key LIKE ${n}"));
+        sql.push_str(&format!(
+            " AND (search_key LIKE ${n} OR EXISTS (SELECT 1 FROM contract_documents d \
+             WHERE d.account_id = contracts.account_id AND d.contract_id = contracts.id AND d.search_key LIKE ${n}))"
+        ));
     }
     sql.push_str(" ORDER BY LOWER(counterparty_name), created_at");
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(account.to_string());
@@ -332,8 +338,14 @@ pub async fn list(conn: &mut AnyConnection, account: AccountId, filter: &Contrac
     for w in words {
         q = q.bind(w);
     }
-    let rows = q.fetch_all(conn).await?;
-    rows.iter().map(from_row).collect()
+    // Each row is turned into a contract as it arrives rather than all rows being held first:
+    // a register of a million contracts would otherwise hold both copies at once.
+    let mut rows = q.fetch(conn);
+    let mut contracts = Vec::new();
+    while let Some(row) = rows.try_next().await? {
+        contracts.push(from_row(&row)?);
+    }
+    Ok(contracts)
 }
 
 /// Every account that has at least one contract still running (platform scope).
@@ -387,20 +399,70 @@ pub async fn delete(conn: &mut AnyConnection, account: AccountId, id: ContractId
     Ok(done.rows_affected() == 1)
 }
 
-pub async fn add_document(conn: &mut AnyConnection, account: AccountId, id: ContractId, file: FileId) -> Result<()> {
-    sqlx::query("INSERT INTO contract_documents (account_id, contract_id, file_id) VALUES ($1, $2, $3)")
-        .bind(account.to_string())
-        .bind(id.to_string())
-        .bind(file.to_string())
-        .execute(conn)
-        .await?;
+/// A document attached to a contract, with what became of its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContractDocument {
+    pub meta: FileMeta,
+    pub text_status: DocumentText,
+    /// Characters of text kept for the search.
+    pub text_chars: i64,
+}
+
+/// Attaches the file `file` to a contract with the text read from it (empty when none was).
+pub async fn add_document(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    id: ContractId,
+    file: FileId,
+    text_status: DocumentText,
+    text: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO contract_documents (account_id, contract_id, file_id, text_status, extracted_text, search_key) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(account.to_string())
+    .bind(id.to_string())
+    .bind(file.to_string())
+    .bind(text_status.code())
+    .bind(text)
+    .bind(contracts::search::document_key(text))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
+/// Detaches a document from a contract and deletes its file, which releases the bytes it
+/// counted in the account's storage; false when it is not a document of that account's contract.
+pub async fn delete_document(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    id: ContractId,
+    file: FileId,
+) -> Result<bool> {
+    let done =
+        sqlx::query("DELETE FROM contract_documents WHERE account_id = $1 AND contract_id = $2 AND file_id = $3")
+            .bind(account.to_string())
+            .bind(id.to_string())
+            .bind(file.to_string())
+            .execute(&mut *conn)
+            .await?;
+    if done.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query("DELETE FROM files WHERE account_id = $1 AND id = $2")
+        .bind(account.to_string())
+        .bind(file.to_string())
+        .execute(&mut *conn)
+        .await?;
+    Ok(true)
+}
+
 /// The documents attached to a contract, oldest first.
-pub async fn documents(conn: &mut AnyConnection, account: AccountId, id: ContractId) -> Result<Vec<FileMeta>> {
+pub async fn documents(conn: &mut AnyConnection, account: AccountId, id: ContractId) -> Result<Vec<ContractDocument>> {
     let rows = sqlx::query(
-        "SELECT f.id, f.account_id, f.purpose, f.file_name, f.content_type, f.size_bytes, f.sha256, f.uploaded_by, f.uploaded_at \
+        "SELECT f.id, f.account_id, f.purpose, f.file_name, f.content_type, f.size_bytes, f.sha256, f.uploaded_by, f.uploaded_at, \
+         d.text_status, CAST(LENGTH(d.extracted_text) AS BIGINT) AS text_chars \
          FROM contract_documents d JOIN files f ON f.id = d.file_id AND f.account_id = d.account_id \
          WHERE d.account_id = $1 AND d.contract_id = $2 ORDER BY f.uploaded_at, f.id",
     )
@@ -410,16 +472,21 @@ pub async fn documents(conn: &mut AnyConnection, account: AccountId, id: Contrac
     .await?;
     rows.iter()
         .map(|r| {
-            Ok(FileMeta {
-                id: get_id(r, "id")?,
-                account_id: get_id(r, "account_id")?,
-                purpose: get_str(r, "purpose")?,
-                file_name: get_str(r, "file_name")?,
-                content_type: get_str(r, "content_type")?,
-                size_bytes: get_i64(r, "size_bytes")?,
-                sha256: get_str(r, "sha256")?,
-                uploaded_by: get_opt_id(r, "uploaded_by")?,
-                uploaded_at: get_ts(r, "uploaded_at")?,
+            let status = get_str(r, "text_status")?;
+            Ok(ContractDocument {
+                meta: FileMeta {
+                    id: get_id(r, "id")?,
+                    account_id: get_id(r, "account_id")?,
+                    purpose: get_str(r, "purpose")?,
+                    file_name: get_str(r, "file_name")?,
+                    content_type: get_str(r, "content_type")?,
+                    size_bytes: get_i64(r, "size_bytes")?,
+                    sha256: get_str(r, "sha256")?,
+                    uploaded_by: get_opt_id(r, "uploaded_by")?,
+                    uploaded_at: get_ts(r, "uploaded_at")?,
+                },
+                text_status: DocumentText::parse(&status).ok_or_else(|| corrupt("text_status", &status))?,
+                text_chars: get_i64(r, "text_chars")?,
             })
         })
         .collect()

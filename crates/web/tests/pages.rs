@@ -605,14 +605,19 @@ async fn contract_pages_render() {
             ("renewal", "tacit"),
             ("notice", "3"),
             ("notice_unit", "months"),
+            ("letter_transit_days", "16"),
         ];
         let (status, body, _) = b.post("/contracts", &bad).await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
         assert!(body.contains("id=\"counterparty_siren-error\""), "{body}");
+        // CTR-SEND-BY: the registered letter's transit is 0 to 15 working days.
+        assert!(body.contains("id=\"letter_transit_days-error\""), "{body}");
         assert!(body.contains("id=\"ways-error\""), "{body}");
         assert!(body.contains("Énergie Locale"));
         let mut good = bad.to_vec();
         good[1] = ("counterparty_siren", "732829320");
+        let last = good.len() - 1;
+        good[last] = ("letter_transit_days", "5");
         good.push(("way_registered_letter", "on"));
         good.push(("reference", "EL-7"));
         let (status, _, location) = b.post("/contracts", &good).await;
@@ -637,6 +642,41 @@ async fn contract_pages_render() {
             )
             .await;
         assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+        let page = b.get(&format!("/contracts/{new_id}/edit")).await;
+        let input = page.1.split("id=\"letter_transit_days\"").nth(1).unwrap_or_default();
+        let input = input.split('>').next().unwrap_or_default();
+        assert!(input.contains("value=\"5\""), "the transit set is shown back: {input}");
+        // A second document, deleted with its button (CSRF form).
+        let (status, _, _) = b
+            .upload(
+                &format!("/contracts/{new_id}/documents"),
+                &[],
+                ("devis.pdf", b"%PDF-1.4 devis"),
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let page = b.get(&format!("/contracts/{new_id}")).await;
+        assert_page("contract with documents", &page);
+        assert!(
+            page.1.contains("id=\"delete-document-2\""),
+            "a delete button per document"
+        );
+        let marker = format!("/contracts/{new_id}/documents/");
+        // Attribute values come HTML-escaped (`/` as `&#x2f;`).
+        let html = page.1.replace("&#x2f;", "/");
+        let delete_path = html
+            .match_indices(&marker)
+            .map(|(i, _)| html[i..].split('"').next().unwrap_or_default().to_string())
+            .filter(|p| p.ends_with("/delete"))
+            .last()
+            .expect("delete form");
+        let (status, _, location) = b.post(&delete_path, &[]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(location.unwrap_or_default().contains("notice=notice.document_deleted"));
+        let page = b.get(&format!("/contracts/{new_id}")).await;
+        assert!(!page.1.contains("devis.pdf") && page.1.contains("contrat.pdf"));
+        let (status, _, _) = b.post(&delete_path, &[]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "already deleted");
         let (status, body, _) = b
             .upload(&format!("/contracts/{new_id}/documents"), &[], ("x.pdf", b"<html>"))
             .await;

@@ -220,7 +220,7 @@ async fn a_contract_is_registered_with_its_deadlines_explained() {
             .expect("document");
         let (meta, bytes) = w
             .app
-            .contract_document(w.account, c.id, doc.id)
+            .contract_document(w.account, c.id, doc.meta.id)
             .await
             .expect("download");
         assert_eq!((meta.purpose.as_str(), bytes), ("contract_document", pdf_doc()));
@@ -242,7 +242,7 @@ async fn a_contract_is_registered_with_its_deadlines_explained() {
             Err(app::AppError::NotFound)
         ));
         assert!(matches!(
-            w.app.contract_document(other, c.id, doc.id).await,
+            w.app.contract_document(other, c.id, doc.meta.id).await,
             Err(app::AppError::NotFound)
         ));
         assert!(matches!(
@@ -752,6 +752,303 @@ async fn the_schedule_starts_each_accounts_reminders() {
             1,
             "one run a day, however often the schedule runs"
         );
+    })
+    .await;
+}
+
+/// A PDF written by the project's own `pdf` crate, saying `text`.
+fn pdf_saying(text: &str) -> Vec<u8> {
+    let mut doc = pdf::Document::new("Conditions générales", "Comptoir");
+    doc.text(text);
+    doc.to_bytes()
+}
+
+async fn search(w: &World, account: AccountId, words: &str) -> Vec<contracts::ContractId> {
+    w.app
+        .contracts(
+            account,
+            &ListQuery {
+                search: Some(words.into()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("search")
+        .1
+        .into_iter()
+        .map(|v| v.contract.id)
+        .collect()
+}
+
+// clause: CLOG-SERVICE (full-text search over the documents' text, issue 5 item 6)
+#[tokio::test]
+async fn a_contract_is_found_by_the_words_of_its_documents() {
+    on_every_backend(async |db| {
+        let w = World::new(db).await;
+        on_clock(&w, "2026-03-01").await;
+        let admin = w.principal(ADMIN).await;
+        let c = w
+            .app
+            .create_contract(w.account, &worked_example(), &actor(&admin))
+            .await
+            .expect("create");
+        assert!(search(&w, w.account, "réversibilité").await.is_empty());
+
+        let doc = w
+            .app
+            .add_contract_document(
+                w.account,
+                c.id,
+                DocumentUpload {
+                    file_name: "cgv.pdf".into(),
+                    content: pdf_saying(
+                        "Article 12 — Clause de réversibilité : en fin de contrat, le prestataire restitue \
+                         les données hébergées.",
+                    ),
+                },
+                &actor(&admin),
+            )
+            .await
+            .expect("document");
+        assert_eq!(doc.text_status, contracts::search::DocumentText::Indexed);
+        assert!(doc.text_chars > 50, "{doc:?}");
+
+        // Found by a word only the PDF has: as written, without accents in the plural, in
+        // capitals, by the start of a word, and beside a word of the contract's own fields.
+        for words in [
+            "réversibilité",
+            "REVERSIBILITES",
+            "hébergée",
+            "restitu",
+            "télécom réversibilité",
+        ] {
+            assert_eq!(search(&w, w.account, words).await, vec![c.id], "{words}");
+        }
+        assert!(search(&w, w.account, "réversibilité xylophone").await.is_empty());
+
+        // A document whose text cannot be read is attached all the same, and says so.
+        let unreadable = w
+            .app
+            .add_contract_document(
+                w.account,
+                c.id,
+                DocumentUpload {
+                    file_name: "scan.pdf".into(),
+                    content: pdf_doc(),
+                },
+                &actor(&admin),
+            )
+            .await
+            .expect("kept");
+        assert_eq!(unreadable.text_status, contracts::search::DocumentText::Unreadable);
+        let detail = w.app.contract(w.account, c.id).await.expect("detail");
+        assert_eq!(
+            detail.documents.iter().map(|d| d.text_status).collect::<Vec<_>>(),
+            vec![
+                contracts::search::DocumentText::Indexed,
+                contracts::search::DocumentText::Unreadable
+            ]
+        );
+
+        // Another tenant's document never matches: its own word is not found from here, and
+        // this account's word is not found from there.
+        let other = other_account(&w).await;
+        let theirs = w
+            .app
+            .create_contract(other, &worked_example(), &actor(&admin))
+            .await
+            .expect("other's contract");
+        w.app
+            .add_contract_document(
+                other,
+                theirs.id,
+                DocumentUpload {
+                    file_name: "annexe.pdf".into(),
+                    content: pdf_saying("Annexe : maintenance préventive des chaudières."),
+                },
+                &actor(&admin),
+            )
+            .await
+            .expect("other's document");
+        assert_eq!(search(&w, other, "chaudière").await, vec![theirs.id]);
+        assert!(search(&w, w.account, "chaudière").await.is_empty());
+        assert!(search(&w, other, "réversibilité").await.is_empty());
+    })
+    .await;
+}
+
+// clause: CLOG-SERVICE (deleting one document of a contract)
+#[tokio::test]
+async fn a_single_document_is_deleted_and_its_storage_released() {
+    on_every_backend(async |db| {
+        let w = World::new(db).await;
+        on_clock(&w, "2026-03-01").await;
+        let admin = w.principal(ADMIN).await;
+        let c = w
+            .app
+            .create_contract(w.account, &worked_example(), &actor(&admin))
+            .await
+            .expect("create");
+        let storage = async |account| {
+            let mut tx = w.db.read().await.expect("read");
+            let n = store::files::total_bytes(&mut tx, account).await.expect("bytes");
+            tx.commit().await.expect("commit");
+            n
+        };
+        let before = storage(w.account).await;
+        let kept_bytes = pdf_saying("Avenant tarifaire.");
+        let kept = w
+            .app
+            .add_contract_document(
+                w.account,
+                c.id,
+                DocumentUpload {
+                    file_name: "avenant.pdf".into(),
+                    content: kept_bytes.clone(),
+                },
+                &actor(&admin),
+            )
+            .await
+            .expect("kept");
+        let gone = w
+            .app
+            .add_contract_document(
+                w.account,
+                c.id,
+                DocumentUpload {
+                    file_name: "devis.pdf".into(),
+                    content: pdf_saying("Devis de raccordement."),
+                },
+                &actor(&admin),
+            )
+            .await
+            .expect("to delete");
+        assert_eq!(
+            storage(w.account).await,
+            before + kept.meta.size_bytes + gone.meta.size_bytes
+        );
+        assert_eq!(search(&w, w.account, "raccordement").await, vec![c.id]);
+
+        // Another tenant cannot delete it: not found, nothing changed.
+        let other = other_account(&w).await;
+        assert!(matches!(
+            w.app
+                .delete_contract_document(other, c.id, gone.meta.id, &actor(&admin))
+                .await,
+            Err(app::AppError::NotFound)
+        ));
+        assert_eq!(
+            w.app.contract(w.account, c.id).await.expect("detail").documents.len(),
+            2
+        );
+
+        w.app
+            .delete_contract_document(w.account, c.id, gone.meta.id, &actor(&admin))
+            .await
+            .expect("delete");
+        let detail = w.app.contract(w.account, c.id).await.expect("detail");
+        assert_eq!(
+            detail.documents.iter().map(|d| d.meta.id).collect::<Vec<_>>(),
+            vec![kept.meta.id]
+        );
+        assert_eq!(storage(w.account).await, before + kept_bytes.len() as i64);
+        assert!(search(&w, w.account, "raccordement").await.is_empty());
+        assert!(matches!(
+            w.app.contract_document(w.account, c.id, gone.meta.id).await,
+            Err(app::AppError::NotFound)
+        ));
+        assert_eq!(w.trail(Some(w.account), "contract.document_delete").await.len(), 1);
+        // Deleting it again: not found.
+        assert!(matches!(
+            w.app
+                .delete_contract_document(w.account, c.id, gone.meta.id, &actor(&admin))
+                .await,
+            Err(app::AppError::NotFound)
+        ));
+    })
+    .await;
+}
+
+// clause: CTR-SEND-BY (the registered letter's transit set per contract)
+#[tokio::test]
+async fn the_letters_transit_time_is_set_per_contract() {
+    on_every_backend(async |db| {
+        let w = World::new(db).await;
+        on_clock(&w, "2026-03-01").await;
+        let admin = w.principal(ADMIN).await;
+        let before = w.count("contracts").await;
+
+        // Out of 0..=15 or not a number: refused naming the field, nothing written.
+        for bad in ["16", "-1", "trois", "2.5"] {
+            let mut fields = worked_example();
+            fields.insert(app::contracts::LETTER_TRANSIT_DAYS.into(), bad.into());
+            assert_eq!(
+                invalid_fields(w.app.create_contract(w.account, &fields, &actor(&admin)).await),
+                vec![app::contracts::LETTER_TRANSIT_DAYS],
+                "{bad}"
+            );
+        }
+        assert_eq!(w.count("contracts").await, before);
+
+        // 5 working days: the send-by date moves from Tuesday 27 to Friday 23 October 2026
+        // (last day Friday 30 October); the email's stays on the last day.
+        let mut fields = worked_example();
+        fields.insert(app::contracts::LETTER_TRANSIT_DAYS.into(), "5".into());
+        let c = w
+            .app
+            .create_contract(w.account, &fields, &actor(&admin))
+            .await
+            .expect("create");
+        let detail = w.app.contract(w.account, c.id).await.expect("detail");
+        let by = |d: &contracts::Deadlines, way| d.send_by(way).map(|x| x.send_by.date);
+        let d = &detail.view.deadlines;
+        assert_eq!(d.last_day(), Some(date(2026, 10, 30)));
+        assert_eq!(by(d, contracts::SendingWay::RegisteredLetter), Some(date(2026, 10, 23)));
+        assert_eq!(by(d, contracts::SendingWay::Email), Some(date(2026, 10, 30)));
+        // The edit form shows it back.
+        let shown = app::contracts::fields_of(&detail.view.contract);
+        assert_eq!(shown[app::contracts::LETTER_TRANSIT_DAYS], "5");
+        assert_eq!(shown["ways"], "registered_letter:5|email");
+
+        // 0: the letter may leave on the last day itself (a hand delivery, say).
+        let mut fields = shown.clone();
+        fields.insert(app::contracts::LETTER_TRANSIT_DAYS.into(), "0".into());
+        w.app
+            .update_contract(w.account, c.id, &fields, &actor(&admin))
+            .await
+            .expect("update");
+        let d = w.app.contract(w.account, c.id).await.expect("detail").view.deadlines;
+        assert_eq!(
+            by(&d, contracts::SendingWay::RegisteredLetter),
+            Some(date(2026, 10, 30))
+        );
+
+        // Left empty, the way keeps the transit it has; a contract without registered
+        // letters ignores the field.
+        let mut fields =
+            app::contracts::fields_of(&w.app.contract(w.account, c.id).await.expect("detail").view.contract);
+        fields.insert(app::contracts::LETTER_TRANSIT_DAYS.into(), String::new());
+        let kept = w
+            .app
+            .update_contract(w.account, c.id, &fields, &actor(&admin))
+            .await
+            .expect("update");
+        assert_eq!(
+            kept.record
+                .terms
+                .way(contracts::SendingWay::RegisteredLetter)
+                .map(|w| w.transit_working_days),
+            Some(0)
+        );
+        let mut email_only = worked_example();
+        email_only.insert("ways".into(), "email".into());
+        email_only.insert(app::contracts::LETTER_TRANSIT_DAYS.into(), "7".into());
+        let e = w
+            .app
+            .create_contract(w.account, &email_only, &actor(&admin))
+            .await
+            .expect("email only");
+        assert_eq!(e.record.terms.ways().len(), 1);
     })
     .await;
 }

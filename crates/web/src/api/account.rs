@@ -581,7 +581,7 @@ async fn grant_support(
     Ok(created(GrantBody::from(&g)))
 }
 
-#[utoipa::path(delete, path = "/api/v1/support-access/{id}", tag = "support access", security(("bearer" = [])), params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::error::Problem)))]
+#[utoipa::path(delete, path = "/api/v1/support-access/{id}", tag = "support access", security(("bearer" = [])), params(("id" = String, Path)), responses((status = 204), (status = 404, body = crate::error::Problem), (status = 409, description = "Already revoked", body = crate::error::Problem)))]
 async fn revoke_grant(
     State(s): State<WebState>,
     client: Client,

@@ -89,6 +89,9 @@ pub struct ContractBody {
     notice_unit: String,
     /// Accepted ways to terminate (`registered_letter`, `email`, `online_form`, `in_app`).
     ways: Vec<String>,
+    /// Working days a registered letter takes to arrive (CTR-SEND-BY), when the contract
+    /// accepts registered letters.
+    letter_transit_days: Option<u8>,
     price: Option<PriceBody>,
     /// Yearly cost in minor units (0 for one-off or no price).
     yearly_minor: i64,
@@ -136,6 +139,9 @@ impl ContractBody {
             notice,
             notice_unit: notice_unit.into(),
             ways: t.ways().iter().map(|w| w.way.code().to_string()).collect(),
+            letter_transit_days: t
+                .way(contracts::SendingWay::RegisteredLetter)
+                .map(|w| w.transit_working_days),
             price: r.price.as_ref().map(|p| PriceBody {
                 amount_minor: p.amount_minor,
                 currency: p.currency.clone(),
@@ -193,9 +199,18 @@ pub struct DocumentBody {
     uploaded_at: String,
     /// Where to download it.
     href: String,
+    /// What became of its text: `indexed` (read from the PDF; the contract is found by its
+    /// words), `empty` (a PDF without text, a scan for instance), `unreadable` (a PDF whose text
+    /// could not be read), `image` (images are not read: no character recognition) or
+    /// `not_read` (attached before documents were read).
+    #[schema(example = "indexed")]
+    text_status: String,
+    /// Characters of its text kept for the search.
+    text_chars: i64,
 }
 
-fn document_body(contract: ContractId, m: &store::files::FileMeta) -> DocumentBody {
+fn document_body(contract: ContractId, d: &store::contracts::ContractDocument) -> DocumentBody {
+    let m = &d.meta;
     DocumentBody {
         id: m.id.to_string(),
         file_name: m.file_name.clone(),
@@ -203,6 +218,8 @@ fn document_body(contract: ContractId, m: &store::files::FileMeta) -> DocumentBo
         size_bytes: m.size_bytes,
         uploaded_at: m.uploaded_at.to_string(),
         href: format!("/api/v1/contracts/{contract}/documents/{}", m.id),
+        text_status: d.text_status.code().to_string(),
+        text_chars: d.text_chars,
     }
 }
 
@@ -255,6 +272,9 @@ pub struct ContractInput {
     notes: String,
     /// When the supplier sent its L215-1 notice for the latest renewal (YYYY-MM-DD).
     supplier_notice_on: String,
+    /// Working days a registered letter takes to arrive, 0 to 15 (empty: 3, or what `ways`
+    /// says); the send-by date allows for it. Ignored unless `ways` has `registered_letter`.
+    letter_transit_days: String,
 }
 
 impl ContractInput {
@@ -281,6 +301,7 @@ impl ContractInput {
             ("tags", self.tags.join("|")),
             ("notes", self.notes),
             ("supplier_notice_on", self.supplier_notice_on),
+            (app::contracts::LETTER_TRANSIT_DAYS, self.letter_transit_days),
         ];
         pairs.into_iter().map(|(k, v)| (k.to_string(), v)).collect()
     }
@@ -431,12 +452,12 @@ async fn add_document(
         file_name: q.file_name.unwrap_or_default(),
         content: body.to_vec(),
     };
-    let meta = s
+    let doc = s
         .app
         .add_contract_document(account, id, upload, &client.actor(&p))
         .await
         .map_err(e(lang))?;
-    Ok(created(document_body(id, &meta)))
+    Ok(created(document_body(id, &doc)))
 }
 
 #[utoipa::path(get, path = "/api/v1/contracts/{id}/documents/{file_id}", tag = "contracts", security(("bearer" = [])),
@@ -455,6 +476,27 @@ async fn get_document(
     let file_id: FileId = parse(&file_id, lang)?;
     let (meta, bytes) = s.app.contract_document(account, id, file_id).await.map_err(e(lang))?;
     Ok(crate::download(&meta, bytes))
+}
+
+#[utoipa::path(delete, path = "/api/v1/contracts/{id}/documents/{file_id}", tag = "contracts", security(("bearer" = [])),
+    params(("id" = String, Path, description = "The contract's id"), ("file_id" = String, Path, description = "The document's id")),
+    responses((status = 204, description = "Deleted; its bytes no longer count in the account's storage"),
+        (status = 404, body = crate::error::Problem)))]
+async fn delete_document(
+    State(s): State<WebState>,
+    client: Client,
+    ApiUser(p): ApiUser,
+    Path((id, file_id)): Path<(String, String)>,
+) -> Result<Response, ApiError> {
+    let account = account_of(&p)?;
+    let lang = p.user.lang;
+    let id: ContractId = parse(&id, lang)?;
+    let file_id: FileId = parse(&file_id, lang)?;
+    s.app
+        .delete_contract_document(account, id, file_id, &client.actor(&p))
+        .await
+        .map_err(e(lang))?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 #[derive(Deserialize, IntoParams)]
@@ -826,7 +868,7 @@ pub fn routes() -> OpenApiRouter<WebState> {
         .routes(routes!(renew_calendar, revoke_calendar))
         .routes(routes!(get_contract, update_contract, delete_contract))
         .routes(routes!(get_letter))
-        .routes(routes!(get_document))
+        .routes(routes!(get_document, delete_document))
         .merge(
             OpenApiRouter::new()
                 .routes(routes!(add_document))

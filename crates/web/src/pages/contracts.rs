@@ -48,6 +48,7 @@ pub fn router() -> Router<WebState> {
             post(upload_document).layer(crate::upload_limit()),
         )
         .route("/contracts/{id}/documents/{file}", get(download_document))
+        .route("/contracts/{id}/documents/{file}/delete", post(delete_document))
         .route("/contracts/{id}/steps", post(record_step).layer(crate::upload_limit()))
         .route("/calendar/{file}", get(calendar_feed))
 }
@@ -184,10 +185,9 @@ fn fields_from_form(form: &BTreeMap<String, String>) -> ContractFields {
         })
         .collect();
     f.insert("ways".into(), ways.join("|"));
-    f.insert(
-        "supplier_notice_on".into(),
-        form.get("supplier_notice_on").cloned().unwrap_or_default(),
-    );
+    for extra in ["supplier_notice_on", app::contracts::LETTER_TRANSIT_DAYS] {
+        f.insert(extra.into(), form.get(extra).cloned().unwrap_or_default());
+    }
     f
 }
 
@@ -425,10 +425,13 @@ fn detail_value(d: &ContractDetail, lang: Lang) -> Value {
     let documents: Vec<Value> = d
         .documents
         .iter()
-        .map(|m| {
+        .map(|d| {
+            let m = &d.meta;
             context! {
                 href => format!("/contracts/{}/documents/{}", c.id, m.id), name => m.file_name.clone(),
+                delete => format!("/contracts/{}/documents/{}/delete", c.id, m.id),
                 size_kb => (m.size_bytes + 1023) / 1024, uploaded_at => app::human_time(m.uploaded_at, lang),
+                text => crate::i18n::message(lang, &format!("ctr.text_{}", d.text_status.code())),
             }
         })
         .collect();
@@ -565,6 +568,28 @@ async fn download_document(
     };
     match s.app.contract_document(account, id, file).await {
         Ok((meta, bytes)) => crate::download(&meta, bytes),
+        Err(e) => error_page(&page, &s, &e),
+    }
+}
+
+async fn delete_document(
+    State(s): State<WebState>,
+    client: Client,
+    csrf: CsrfToken,
+    PageUser(p): PageUser,
+    Path((id, file)): Path<(String, String)>,
+    CsrfForm(_): CsrfForm<BTreeMap<String, String>>,
+) -> Response {
+    let page = page(&client, &csrf, "/contracts", &p);
+    let (Some(account), Some(id), Ok(file)) = (account_of(&p), parse_id(&id), file.parse::<FileId>()) else {
+        return not_found(&page, &s);
+    };
+    match s
+        .app
+        .delete_contract_document(account, id, file, &client.actor(&p))
+        .await
+    {
+        Ok(()) => see_other(&format!("/contracts/{id}?notice=notice.document_deleted#documents")),
         Err(e) => error_page(&page, &s, &e),
     }
 }
