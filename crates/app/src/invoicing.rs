@@ -7,7 +7,7 @@
 
 use crate::trail::record;
 use crate::{Actor, App, AppError};
-use billing::invoice::{InvoiceLine, period_lines_at, price_in_force, totals};
+use billing::invoice::{InvoiceLine, arrears_lines, period_lines_at, price_in_force, totals};
 use billing::offer::{LateInterest, PaymentTerms};
 use billing::subscription::SubscriptionState;
 use jiff::Timestamp;
@@ -180,6 +180,8 @@ impl App {
             }
             let schedule = offer.schedule(start, s.selection.period);
             let pending = &s.pending;
+            // The selection of the last period looked at: what its lines in arrears bill.
+            let mut last_selection = s.selection.clone();
             for index in 0..MAX_PERIODS {
                 let period = schedule.billed_period(index).map_err(unexpected)?;
                 if period.dates.start > until || s.ends_on.is_some_and(|end| period.dates.start >= end) {
@@ -219,6 +221,16 @@ impl App {
                     self.apply_codes(&mut *tx, account, s.id, period.dates.start, &mut lines)
                         .await?;
                 }
+                // What the offer bills in arrears for the period just over comes with this one.
+                if index > 0 {
+                    let previous = schedule.billed_period(index - 1).map_err(unexpected)?;
+                    let prices = announced
+                        .get(&(s.id, last_selection.plan.clone(), last_selection.period))
+                        .map_or(&[][..], Vec::as_slice);
+                    let price = price_in_force(prices, previous.dates.start);
+                    lines.extend(arrears_lines(&offer, &last_selection, &previous, price).map_err(unexpected)?);
+                }
+                last_selection = selection.clone();
                 let entry = due.entry(period.dates.start).or_default();
                 for line in lines {
                     entry.push((s.id, s.offer_key.clone(), line, key.clone()));
@@ -226,6 +238,36 @@ impl App {
                 offers_by_date
                     .entry(period.dates.start)
                     .or_insert_with(|| offer.clone());
+            }
+            // Once ended, the last period's lines in arrears are billed on the end date (a day
+            // no period starts on for this subscription, so its key is its own).
+            if let Some(end) = s.ends_on.filter(|end| *end > start && *end <= until) {
+                let key = end.to_string();
+                let billed = match batch {
+                    Some(b) => b.billed.contains(&(s.id, key.clone())),
+                    None => store::invoices::is_billed(&mut *tx, s.id, &key).await?,
+                };
+                let last = schedule
+                    .period_containing(end.yesterday().map_err(unexpected)?)
+                    .map_err(unexpected)?;
+                if !billed {
+                    let served = billing::BilledPeriod {
+                        dates: billing::Period::new(last.dates.start, end).map_err(unexpected)?,
+                        ..last
+                    };
+                    let prices = announced
+                        .get(&(s.id, last_selection.plan.clone(), last_selection.period))
+                        .map_or(&[][..], Vec::as_slice);
+                    let price = price_in_force(prices, served.dates.start);
+                    let lines = arrears_lines(&offer, &last_selection, &served, price).map_err(unexpected)?;
+                    if !lines.is_empty() {
+                        let entry = due.entry(end).or_default();
+                        for line in lines {
+                            entry.push((s.id, s.offer_key.clone(), line, key.clone()));
+                        }
+                        offers_by_date.entry(end).or_insert_with(|| offer.clone());
+                    }
+                }
             }
         }
         let mut made = Vec::new();
@@ -617,7 +659,7 @@ impl App {
             };
             let schedule = view.offer.schedule(start, s.selection.period);
             if let Ok((_, date)) = schedule.next_boundary_after(today)
-                && s.ends_on.is_none_or(|end| date < end)
+                && s.ends_on.is_none_or(|end| date <= end)
             {
                 next = Some(next.map_or(date, |n: Date| n.min(date)));
             }

@@ -90,20 +90,35 @@ pub fn price_in_force(prices: &[ScheduledPrice], period_start: Date) -> Option<C
         .map(|p| p.price)
 }
 
-/// [`period_lines`], with the plan's own price replaced by `plan_price` when a price change is
-/// in force for the period (see [`price_in_force`]). Units, options and fees keep the offer's
-/// prices: a price change names one plan and period.
-pub fn period_lines_at(
+/// The recurring lines the offer bills in arrears (terme échu) for `period`, once it is over:
+/// billed at the next billing point, or at the end for the last period. Consumption is not
+/// among them: it is metered, not recurring.
+pub fn arrears_lines(
     offer: &Offer,
     selection: &Selection,
     period: &BilledPeriod,
-    first: bool,
     plan_price: Option<Cents>,
+) -> Result<Vec<InvoiceLine>, LookupError> {
+    let mut lines = timed_lines(offer, selection, period, plan_price, Timing::InArrears)?;
+    for line in &mut lines {
+        line.description.push_str(" (terme échu / in arrears)");
+    }
+    Ok(lines)
+}
+
+/// The recurring lines of `period` billed with `timing`, pro rata when the period is partial.
+fn timed_lines(
+    offer: &Offer,
+    selection: &Selection,
+    period: &BilledPeriod,
+    plan_price: Option<Cents>,
+    timing: Timing,
 ) -> Result<Vec<InvoiceLine>, LookupError> {
     let mut lines = Vec::new();
     let partial = period.is_partial();
     for mut charge in offer.recurring_charges(selection)? {
-        if charge.timing != Timing::InAdvance {
+        // Consumption in arrears is metered usage, billed from its own records.
+        if charge.timing != timing || (timing == Timing::InArrears && charge.kind == LineKind::Consumption) {
             continue;
         }
         if let (LineKind::Subscription, Some(price)) = (charge.kind, plan_price) {
@@ -136,6 +151,20 @@ pub fn period_lines_at(
             period: Some(period.dates),
         });
     }
+    Ok(lines)
+}
+
+/// [`period_lines`], with the plan's own price replaced by `plan_price` when a price change is
+/// in force for the period (see [`price_in_force`]). Units, options and fees keep the offer's
+/// prices: a price change names one plan and period.
+pub fn period_lines_at(
+    offer: &Offer,
+    selection: &Selection,
+    period: &BilledPeriod,
+    first: bool,
+    plan_price: Option<Cents>,
+) -> Result<Vec<InvoiceLine>, LookupError> {
+    let mut lines = timed_lines(offer, selection, period, plan_price, Timing::InAdvance)?;
     if first {
         for fee in &offer.fees {
             if matches!(fee.charged, FeeTrigger::AtSubscription | FeeTrigger::AtActivation) {

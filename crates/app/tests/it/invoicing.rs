@@ -692,3 +692,88 @@ async fn drafts_wait_for_review_then_finalization_numbers_them() {
     })
     .await;
 }
+
+/// An offer billing licences in arrears (terme échu): each month's licences come with the next
+/// month's invoice, and the last month's on the day the subscription ends.
+#[tokio::test]
+async fn lines_in_arrears_are_billed_after_their_period_and_at_the_end() {
+    on_every_backend(async |db| {
+        let w = World::new(db).await;
+        let admin = w.principal(ADMIN).await;
+        let op = w.principal(OPERATOR).await;
+        let text = include_str!("../../../../offers/claralex.toml")
+            .replace("id = \"claralex\"", "id = \"arrears\"")
+            .replace(
+                "in_advance = [\"subscription\", \"units\"]",
+                "in_advance = [\"subscription\"]",
+            )
+            .replace(
+                "in_arrears = [\"consumption\"]",
+                "in_arrears = [\"units\", \"consumption\"]",
+            )
+            .replace(
+                "ways = [\"registered_letter\"]",
+                "ways = [\"registered_letter\", \"in_app\"]",
+            );
+        w.app
+            .load_offer("arrears.toml", &text, &actor(&op))
+            .await
+            .expect("offer");
+        let clock = w
+            .app
+            .create_clock("arrears", "2026-03-01T09:00:00+01:00[Europe/Paris]", &actor(&op))
+            .await
+            .expect("clock");
+        w.app
+            .attach_clock(w.account, Some(clock.id), &actor(&op))
+            .await
+            .expect("attach");
+        let v = w
+            .app
+            .subscribe(
+                w.account,
+                input("arrears", "standard", "monthly", &[("licences", 2)]),
+                &actor(&admin),
+            )
+            .await
+            .expect("subscribe");
+        let id = v.subscription.id;
+        w.app
+            .activate_subscription(w.account, id, &actor(&op))
+            .await
+            .expect("activate");
+        w.app
+            .advance_clock(clock.id, "2026-04-10T09:00:00+02:00[Europe/Paris]", &actor(&op))
+            .await
+            .expect("advance");
+        let cancelled = w
+            .app
+            .cancel_subscription(w.account, id, &actor(&admin))
+            .await
+            .expect("cancel");
+        assert_eq!(cancelled.ends_on.to_string(), "2026-05-01");
+        w.app
+            .advance_clock(clock.id, "2026-05-02T09:00:00+02:00[Europe/Paris]", &actor(&op))
+            .await
+            .expect("advance");
+        w.app.billing_run(None, |_, _| {}).await.expect("run");
+        let mut invoices = w.app.invoices(w.account).await.expect("invoices");
+        invoices.reverse();
+        let dates: Vec<&str> = invoices.iter().map(|i| i.billing_date.as_str()).collect();
+        assert_eq!(dates, vec!["2026-03-01", "2026-04-01", "2026-05-01"]);
+        let totals: Vec<i64> = invoices.iter().map(|i| i.total_excl).collect();
+        // March: hosting 10 + installation 99; April: hosting 10 + March's two licences 78;
+        // 1 May, the end: April's licences only.
+        assert_eq!(totals, vec![109_00, 88_00, 78_00]);
+        let (_, lines) = w.app.invoice(w.account, invoices[2].id).await.expect("last");
+        assert!(
+            lines
+                .iter()
+                .all(|l| l.kind == "units" && l.description.contains("in arrears"))
+        );
+        assert_eq!(lines[0].period_start.as_deref(), Some("2026-04-01"));
+        // Nothing is billed twice.
+        assert_eq!(w.app.billing_run(None, |_, _| {}).await.expect("rerun").invoices, 0);
+    })
+    .await;
+}
