@@ -63,11 +63,11 @@ impl Batch {
             .await?
             .into_iter()
             .collect();
-        batch.with_notices = store::invoices::accounts_present_in(&mut *conn, "price_change_notices", accounts)
+        batch.with_notices = store::accounts_present_in(&mut *conn, "price_change_notices", accounts)
             .await?
             .into_iter()
             .collect();
-        batch.with_codes = store::invoices::accounts_present_in(&mut *conn, "code_redemptions", accounts)
+        batch.with_codes = store::accounts_present_in(&mut *conn, "code_redemptions", accounts)
             .await?
             .into_iter()
             .collect();

@@ -701,13 +701,17 @@ impl App {
     ) -> Result<PlanChange, AppError> {
         let now = self.now_for(Some(account)).await?;
         let today = kernel::clock::paris_date(now);
-        let s = {
+        // What the change is judged on, read together: the subscription, the users in place
+        // and the prices announced to it.
+        let (s, in_use, announced) = {
             let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Read).await?;
             let s = store::subscriptions::get(&mut tx, account, id)
                 .await?
                 .ok_or(AppError::NotFound)?;
+            let in_use = store::users::count_active(&mut tx, account).await?;
+            let announced = crate::price_changes::scheduled_prices_of_account(&mut tx, account).await?;
             tx.commit().await?;
-            s
+            (s, in_use, announced)
         };
         if state_on(&s, today) != SubscriptionState::Active || s.billing_starts_on.is_none() {
             return Err(AppError::Conflict {
@@ -748,15 +752,10 @@ impl App {
             code: None,
         };
         let (selection, billing_period) = check_selection(&offer, &wanted)?;
+        if let Ok(Quota::Limited(seats)) = offer.allowance(&selection, "users")
+            && in_use > seats as i64
         {
-            let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Read).await?;
-            let in_use = store::users::count_active(&mut tx, account).await?;
-            tx.commit().await?;
-            if let Ok(Quota::Limited(seats)) = offer.allowance(&selection, "users")
-                && in_use > seats as i64
-            {
-                return Err(AppError::Invalid(FieldErrors::single("plan", "quantity_below_in_use")));
-            }
+            return Err(AppError::Invalid(FieldErrors::single("plan", "quantity_below_in_use")));
         }
         if from_free {
             return self
@@ -767,12 +766,6 @@ impl App {
         let schedule = offer.schedule(start, s.selection.period);
         let current = schedule.period_containing(today).map_err(unexpected)?;
         // The prices announced to this subscription count for the plan they were announced for.
-        let announced = {
-            let mut tx = self.db.begin(store::Scope::Tenant(account), store::Mode::Read).await?;
-            let announced = crate::price_changes::scheduled_prices_of_account(&mut tx, account).await?;
-            tx.commit().await?;
-            announced
-        };
         let full = |sel: &billing::Selection| -> Result<billing::Cents, AppError> {
             let prices = announced
                 .get(&(id, sel.plan.clone(), sel.period))

@@ -244,19 +244,6 @@ pub async fn billed_of_accounts(
         .collect()
 }
 
-/// Of `accounts`, those that appear in `table`'s `account_id` column: a billing run skips the
-/// per-account queries of features an account does not use (price notices, codes).
-pub async fn accounts_present_in(
-    conn: &mut AnyConnection,
-    table: &'static str,
-    accounts: &[AccountId],
-) -> Result<Vec<AccountId>> {
-    let ids: Vec<String> = accounts.iter().map(ToString::to_string).collect();
-    let sql = format!("SELECT DISTINCT account_id FROM {table} WHERE account_id IN ({{ids}})");
-    let rows = crate::rows_for_ids(conn, &sql, &ids).await?;
-    rows.iter().map(|r| get_id(r, "account_id")).collect()
-}
-
 pub async fn is_billed(conn: &mut AnyConnection, subscription: SubscriptionId, period_start: &str) -> Result<bool> {
     let n: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM billed_periods WHERE subscription_id = $1 AND period_start = $2")

@@ -348,6 +348,19 @@ pub(crate) async fn rows_for_ids(
     Ok(out)
 }
 
+/// Of `accounts`, those that appear in `table`'s `account_id` column: a billing run skips the
+/// per-account queries of features an account does not use (price notices, codes).
+pub async fn accounts_present_in(
+    conn: &mut sqlx::AnyConnection,
+    table: &'static str,
+    accounts: &[kernel::AccountId],
+) -> Result<Vec<kernel::AccountId>> {
+    let ids: Vec<String> = accounts.iter().map(ToString::to_string).collect();
+    let sql = format!("SELECT DISTINCT account_id FROM {table} WHERE account_id IN ({{ids}})");
+    let rows = rows_for_ids(conn, &sql, &ids).await?;
+    rows.iter().map(|r| get_id(r, "account_id")).collect()
+}
+
 pub fn us(t: Timestamp) -> i64 {
     kernel::clock::to_micros(t)
 }

@@ -209,23 +209,14 @@ pub async fn accounts_with_subscriptions(conn: &mut AnyConnection) -> Result<Vec
 
 /// The subscriptions of several accounts at once.
 pub async fn list_for_accounts(conn: &mut AnyConnection, accounts: &[AccountId]) -> Result<Vec<Subscription>> {
-    let mut out = Vec::new();
-    // Bind parameters are bounded (SQLite: 32,766; PostgreSQL: 65,535).
-    for chunk in accounts.chunks(1000) {
-        let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT {COLUMNS} FROM subscriptions WHERE account_id IN ({}) ORDER BY subscribed_at DESC, id",
-            marks.join(", ")
-        );
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for a in chunk {
-            query = query.bind(a.to_string());
-        }
-        for row in query.fetch_all(&mut *conn).await? {
-            out.push(from_row(&row)?);
-        }
-    }
-    Ok(out)
+    let ids: Vec<String> = accounts.iter().map(ToString::to_string).collect();
+    let sql =
+        format!("SELECT {COLUMNS} FROM subscriptions WHERE account_id IN ({{ids}}) ORDER BY subscribed_at DESC, id");
+    crate::rows_for_ids(conn, &sql, &ids)
+        .await?
+        .iter()
+        .map(from_row)
+        .collect()
 }
 
 /// Schedules a change of quantities from `from` (a period start), keeping a scheduled plan.

@@ -95,7 +95,6 @@ fn other_plans(v: &SubscriptionView, lang: Lang) -> Vec<Value> {
         .iter()
         .filter(|p| p.id != s.selection.plan && !matches!(p.pricing, billing::offer::PlanPricing::OnQuote))
         .map(|p| {
-            let periods: Vec<&str> = p.periods().iter().map(|x| x.as_str()).collect();
             let period = if p.periods().contains(&s.selection.period) {
                 Some(s.selection.period)
             } else {
@@ -104,7 +103,7 @@ fn other_plans(v: &SubscriptionView, lang: Lang) -> Vec<Value> {
             let price = period
                 .and_then(|per| v.offer.price(&p.id, per).ok())
                 .map(|x| money(x.current.0, lang));
-            context! { id => p.id.clone(), name => p.name.clone(), price => price, periods => periods }
+            context! { id => p.id.clone(), name => p.name.clone(), price => price }
         })
         .collect()
 }
