@@ -25,7 +25,29 @@ pub fn registry(app: &App) -> Registry {
     r.register(crate::contracts::REMINDERS_SCHEDULE, ScheduleReminders);
     r.every(crate::contracts::REMINDERS_SCHEDULE, SignedDuration::from_hours(6));
     r.every(PRUNE, SignedDuration::from_hours(24));
+    r.register(crate::monitor::TICK, MonitorTick(app.clone()));
+    r.every(crate::monitor::TICK, SignedDuration::from_mins(1));
     r
+}
+
+/// Runs the monitor checks due (beside the workers' own loops, so a deployment with only the
+/// job runner still checks) and the end-of-data rule (OSX-NO-ARCHIVE).
+struct MonitorTick(App);
+
+impl Handler for MonitorTick {
+    fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, anyhow::Result<()>> {
+        Box::pin(async move {
+            // A bounded number of rounds: the tick must end well within its lease.
+            for _ in 0..20 {
+                let report = self.0.monitor_run_due(&ctx.worker, ctx.now, 500).await?;
+                if report.checked + report.deferred < 500 {
+                    break;
+                }
+            }
+            self.0.monitor_lifecycle(ctx.now).await?;
+            Ok(())
+        })
+    }
 }
 
 struct Deliver(mail::Transport);

@@ -18,6 +18,7 @@ pub mod invoicing;
 pub mod keys;
 pub mod kyc;
 pub mod letter;
+pub mod monitor;
 pub mod offers;
 pub mod price_changes;
 pub mod subscriptions;
@@ -99,6 +100,9 @@ pub struct App {
     pub registry: Arc<jobs::Registry>,
     terms_cache: Arc<TermsCache>,
     offer_cache: Arc<offers::OfferCache>,
+    /// The monitor's network side, built on first use from `probe_config`.
+    probe: Arc<std::sync::OnceLock<probe::Probe>>,
+    probe_config: Arc<std::sync::Mutex<probe::ProbeConfig>>,
 }
 
 /// The effective dates of every terms version, kept briefly in memory: every authenticated
@@ -125,6 +129,8 @@ impl App {
             registry: Arc::new(jobs::Registry::new()),
             terms_cache: Arc::new(TermsCache::default()),
             offer_cache: Arc::new(offers::OfferCache::default()),
+            probe: Arc::new(std::sync::OnceLock::new()),
+            probe_config: Arc::new(std::sync::Mutex::new(probe::ProbeConfig::default())),
         };
         app.registry = Arc::new(handlers::registry(&app));
         app

@@ -63,6 +63,16 @@ const TEMPLATES: &[(&str, &str, &str)] = &[
         include_str!("../templates/contract_digest.fr.txt"),
         include_str!("../templates/contract_digest.en.txt"),
     ),
+    (
+        "monitor_alert",
+        include_str!("../templates/monitor_alert.fr.txt"),
+        include_str!("../templates/monitor_alert.en.txt"),
+    ),
+    (
+        "monitor_data_end",
+        include_str!("../templates/monitor_data_end.fr.txt"),
+        include_str!("../templates/monitor_data_end.en.txt"),
+    ),
 ];
 
 #[derive(Debug, thiserror::Error)]

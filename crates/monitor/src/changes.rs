@@ -50,6 +50,11 @@ impl Element {
     ];
 
     /// A stable code for storage and the API.
+    /// The element of a [`Element::code`].
+    pub fn from_code(code: &str) -> Option<Element> {
+        Element::ALL.into_iter().find(|e| e.code() == code)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Element::Status => "status",

@@ -66,6 +66,18 @@ kernel::typed_id!(
     /// A backlink watched by the LINK tool.
     BacklinkId
 );
+kernel::typed_id!(
+    /// One observed value of a URL's history.
+    ObservationId
+);
+kernel::typed_id!(
+    /// An alert (a confirmed change, an availability change, a TLS warning, a backlink change).
+    AlertId
+);
+kernel::typed_id!(
+    /// A maintenance window of a site.
+    MaintenanceId
+);
 
 /// The User-Agent the monitor sends by default: it names Comptoir and a page about the bot.
 pub const DEFAULT_USER_AGENT: &str = "Comptoir-Monitor/0.1 (+https://comptoir.example/bot)";

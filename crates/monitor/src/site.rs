@@ -355,6 +355,13 @@ pub enum Tool {
 }
 
 impl Tool {
+    pub const ALL: [Tool; 3] = [Tool::Http, Tool::Ping, Tool::Link];
+
+    /// The tool of a [`Tool::code`].
+    pub fn from_code(code: &str) -> Option<Tool> {
+        Tool::ALL.into_iter().find(|t| t.code() == code)
+    }
+
     pub fn code(self) -> &'static str {
         match self {
             Tool::Http => "http",

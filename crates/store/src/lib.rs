@@ -22,6 +22,7 @@ pub mod invoices;
 pub mod jobs;
 pub mod keys;
 pub mod kyc;
+pub mod monitor;
 pub mod offers;
 pub mod price_changes;
 pub mod sessions;
