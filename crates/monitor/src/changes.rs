@@ -246,6 +246,16 @@ impl ChangeTracker {
                 self.pending.remove(&element);
                 continue;
             }
+            // Sitemap presence is unknown until the site's sitemap has been read, and again
+            // when it cannot be: unknown is no value to compare, so learning it for the first
+            // time is not a change, and losing it keeps the last known one.
+            if element == Element::InSitemap && (current.is_none() || value.is_none()) {
+                if value.is_some() {
+                    confirmed.insert(element, value);
+                }
+                self.pending.remove(&element);
+                continue;
+            }
             let seen = match self.pending.get(&element) {
                 Some(p) if p.value == value => p.seen.saturating_add(1),
                 _ => 1,

@@ -124,9 +124,11 @@ pub struct NewUrl {
     pub next_due_at: Timestamp,
 }
 
+// Booleans are read through `(col = TRUE)`: the Any driver refuses SQLite's declared BOOLEAN
+// type, and the comparison is typed as an integer there (a bool on PostgreSQL).
 const URL_COLUMNS: &str = "id, account_id, site_id, tool, role, url, target, cadence_minutes, next_due_at, created_at, \
-     checked_at, outcome, status, response_ms, redirected, indexable, up, title, snapshot, tracker, tls_not_after, \
-     last_change_at";
+     checked_at, outcome, status, response_ms, (redirected = TRUE) AS redirected, (indexable = TRUE) AS indexable, \
+     (up = TRUE) AS up, title, snapshot, tracker, tls_not_after, last_change_at";
 
 fn opt_bool(row: &AnyRow, col: &str) -> Result<Option<bool>> {
     match row.try_get::<Option<bool>, _>(col) {

@@ -12,6 +12,7 @@ mod contracts;
 mod invoicing;
 mod jobs;
 mod kyc;
+mod monitor;
 mod offers;
 mod price_changes;
 mod subscriptions;
