@@ -26,24 +26,18 @@ pub fn registry(app: &App) -> Registry {
     r.every(crate::contracts::REMINDERS_SCHEDULE, SignedDuration::from_hours(6));
     r.every(PRUNE, SignedDuration::from_hours(24));
     r.register(crate::monitor::TICK, MonitorTick(app.clone()));
-    r.every(crate::monitor::TICK, SignedDuration::from_mins(1));
+    r.every(crate::monitor::TICK, SignedDuration::from_hours(1));
     r
 }
 
-/// Runs the monitor checks due (beside the workers' own loops, so a deployment with only the
-/// job runner still checks) and the end-of-data rule (OSX-NO-ARCHIVE).
+/// The monitor's end-of-data rule (OSX-NO-ARCHIVE), hourly. The checks themselves run in each
+/// worker's loop ([`crate::monitor::run_checks`]), not as jobs: one job per check would be
+/// hundreds of thousands of rows an hour.
 struct MonitorTick(App);
 
 impl Handler for MonitorTick {
     fn run<'a>(&'a self, ctx: &'a JobContext) -> BoxFuture<'a, anyhow::Result<()>> {
         Box::pin(async move {
-            // A bounded number of rounds: the tick must end well within its lease.
-            for _ in 0..20 {
-                let report = self.0.monitor_run_due(&ctx.worker, ctx.now, 500).await?;
-                if report.checked + report.deferred < 500 {
-                    break;
-                }
-            }
             self.0.monitor_lifecycle(ctx.now).await?;
             Ok(())
         })

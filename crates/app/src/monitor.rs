@@ -31,9 +31,47 @@ use store::monitor::{
     UrlFilter, UrlRole, WatchedUrl,
 };
 
-/// The recurring job that runs the checks due (a safety net beside the workers' loops, see
-/// [`App::monitor_run_due`]) and the end-of-data rule.
+/// The recurring job that applies the end-of-data rule (OSX-NO-ARCHIVE).
 pub const TICK: &str = "monitor.tick";
+
+/// How many URLs a worker claims at a time.
+pub const CLAIM_BATCH: u32 = 500;
+
+/// Checks due URLs until `stop` changes: every `comptoir serve` and `comptoir worker` runs this
+/// beside its job runner, and they share the checks through leased claims. The loop is the
+/// edge where real time enters: the instant it reads is passed down as `now`.
+pub async fn run_checks(app: App, worker: String, mut stop: tokio::sync::watch::Receiver<bool>) {
+    tracing::info!(%worker, "monitor checks started");
+    loop {
+        if *stop.borrow() {
+            break;
+        }
+        let idle = match app.monitor_run_due(&worker, crate::system_now(), CLAIM_BATCH).await {
+            Ok(report) => {
+                if report.checked + report.deferred > 0 {
+                    tracing::info!(
+                        checked = report.checked,
+                        deferred = report.deferred,
+                        alerts = report.alerts,
+                        emails = report.emails,
+                        "monitor run"
+                    );
+                }
+                report.checked + report.deferred < CLAIM_BATCH as usize
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "monitor run failed");
+                true
+            }
+        };
+        if idle {
+            tokio::select! {
+                _ = stop.changed() => break,
+                _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
+            }
+        }
+    }
+}
 
 /// The default cadence of new URLs: hourly.
 pub const DEFAULT_CADENCE_MINUTES: u32 = 60;

@@ -313,6 +313,11 @@ async fn main() -> anyhow::Result<()> {
                     concurrency: settings.workers,
                     ..jobs::WorkerConfig::default()
                 };
+                tokio::spawn(app::monitor::run_checks(
+                    app.clone(),
+                    config.worker_id.clone(),
+                    shutdown.clone(),
+                ));
                 let runner = jobs::Runner::new(app.db.clone(), app.registry.clone(), config);
                 Some(tokio::spawn(runner.run(shutdown.clone())))
             };
@@ -347,9 +352,16 @@ async fn main() -> anyhow::Result<()> {
                 config.worker_id = id;
             }
             tracing::info!(worker = %config.worker_id, concurrency, "worker started");
+            let stop = shutdown_signal();
+            let checks = tokio::spawn(app::monitor::run_checks(
+                app.clone(),
+                config.worker_id.clone(),
+                stop.clone(),
+            ));
             jobs::Runner::new(app.db.clone(), app.registry.clone(), config)
-                .run(shutdown_signal())
+                .run(stop)
                 .await?;
+            let _ = checks.await;
             app.db.close().await;
         }
         Command::Migrate { data_dir } => {

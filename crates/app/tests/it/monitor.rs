@@ -708,3 +708,112 @@ async fn at_the_end_of_the_subscription_the_data_is_offered_for_export_then_dele
     })
     .await;
 }
+
+/// A third-party site (another origin) whose article links to the client's page until the test
+/// removes the link.
+async fn start_third_party(target: String) -> (String, Arc<Mutex<bool>>) {
+    let linked = Arc::new(Mutex::new(true));
+    let state = linked.clone();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let origin = format!("http://{}", listener.local_addr().expect("addr"));
+    let app = Router::new()
+        .route(
+            "/article",
+            get(move || {
+                let on = *state.lock().expect("linked");
+                let link = if on {
+                    format!("<a href=\"{target}\" rel=\"sponsored\">la meilleure baguette</a>")
+                } else {
+                    String::new()
+                };
+                async move { ([(header::CONTENT_TYPE, "text/html")], page("Blog", &link)) }
+            }),
+        )
+        .route("/robots.txt", get(|| async { "User-agent: *\nDisallow: /interdit\n" }));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    (origin, linked)
+}
+
+// clause: OSX-LINK
+#[tokio::test]
+async fn a_backlink_lost_is_told_once_confirmed_and_a_blocked_page_is_not_a_lost_link() {
+    let (origin, _site) = start_site().await;
+    let (blog, linked) = start_third_party(format!("{origin}/pains")).await;
+    on_every_backend(async |db| {
+        *linked.lock().expect("linked") = true;
+        let w = World::new(db).await;
+        subscribe(&w, w.account, "free").await;
+        let admin = actor(&w.principal(ADMIN).await);
+        let t0 = t("2026-11-23T09:00:00Z");
+        let site = w
+            .app
+            .monitor_add_site(&admin, w.account, &origin, t0)
+            .await
+            .expect("site");
+        // The page must be on another site, the target on this one.
+        assert_eq!(
+            invalid_fields(
+                w.app
+                    .monitor_add_backlink(&admin, w.account, site.id, &format!("{origin}/x"), "/pains", t0)
+                    .await
+            ),
+            ["page"]
+        );
+        assert_eq!(
+            invalid_fields(
+                w.app
+                    .monitor_add_backlink(
+                        &admin,
+                        w.account,
+                        site.id,
+                        &format!("{blog}/article"),
+                        "https://other.example/",
+                        t0
+                    )
+                    .await
+            ),
+            ["target"]
+        );
+        let link = w
+            .app
+            .monitor_add_backlink(&admin, w.account, site.id, &format!("{blog}/article"), "/pains", t0)
+            .await
+            .expect("backlink");
+        let blocked = w
+            .app
+            .monitor_add_backlink(&admin, w.account, site.id, &format!("{blog}/interdit"), "/pains", t0)
+            .await
+            .expect("backlink on a page robots.txt forbids");
+        w.app.monitor_run_due("w1", t0, 100).await.expect("run");
+        let seen = w.app.monitor_url(w.account, link).await.expect("detail").seen;
+        let state = seen.link.expect("link state");
+        assert_eq!(
+            (state.state.as_str(), state.follow),
+            ("present", Some(false)),
+            "sponsored is not followed"
+        );
+        assert_eq!(state.anchors, ["la meilleure baguette"]);
+        let seen = w.app.monitor_url(w.account, blocked).await.expect("detail").seen;
+        assert_eq!(seen.link.expect("state").state, "blocked_by_robots");
+        // The link goes: seen, confirmed, told once.
+        *linked.lock().expect("linked") = false;
+        let first = w.app.monitor_run_due("w1", t0 + hours(2), 100).await.expect("run");
+        assert_eq!(first.alerts, 0);
+        let second = w.app.monitor_run_due("w1", t0 + hours(4), 100).await.expect("run");
+        assert_eq!((second.alerts, second.emails), (1, 1));
+        let email = w.last_email(ADMIN.0, "monitor_alert").await;
+        assert!(email.body_text.contains("Lien entrant"), "{}", email.body_text);
+        assert!(email.body_text.contains("absent"), "{}", email.body_text);
+        assert!(
+            email.body_text.contains(&format!("{blog}/article")),
+            "{}",
+            email.body_text
+        );
+        let alerts = w.app.monitor_alerts(w.account, None, 10).await.expect("alerts");
+        assert_eq!(alerts.len(), 1, "the blocked page never counts as lost");
+        assert_eq!(alerts[0].kind, AlertKind::Backlink);
+    })
+    .await;
+}
