@@ -124,12 +124,8 @@ pub(crate) async fn read_html(
             Ok(Ok(None)) => break,
             Ok(Ok(Some(chunk))) => chunk,
         };
-        if total == 0
-            && !utf16_declared
-            && !chunk.starts_with(&[0xFF, 0xFE])
-            && !chunk.starts_with(&[0xFE, 0xFF])
-            && looks_binary(&chunk)
-        {
+        let utf16_bom = chunk.starts_with(&[0xFF, 0xFE]) || chunk.starts_with(&[0xFE, 0xFF]);
+        if total == 0 && !utf16_declared && !utf16_bom && looks_binary(&chunk) {
             return HtmlBody {
                 page: None,
                 note: Some(BodyNote::Binary),

@@ -59,9 +59,27 @@ fn cause_kind(err: &reqwest::Error, detail: &str) -> FailureKind {
         }
         source = s.source();
     }
-    // hyper-util reports resolver failures as "dns error" without a typed source to match.
+    // Some layers box their cause in a way `downcast_ref` cannot see through (a `Box<dyn Error>`
+    // whose `source()` skips the boxed error itself): fall back on the messages, which are
+    // stable across these crates' versions.
     if detail.contains("dns error") || detail.contains("failed to lookup address") {
         return FailureKind::Dns;
+    }
+    let lower = detail.to_ascii_lowercase();
+    if [
+        "invalid peer certificate",
+        "certificate",
+        "tls handshake",
+        "received fatal alert",
+        "peer is incompatible",
+    ]
+    .iter()
+    .any(|m| lower.contains(m))
+    {
+        return FailureKind::Tls;
+    }
+    if lower.contains("connection refused") {
+        return FailureKind::ConnectionRefused;
     }
     if err.is_connect() {
         return FailureKind::Connect;

@@ -11,38 +11,38 @@ use url::Url;
 
 /// The scheduler's clock in these tests: no test reads the system clock for decisions.
 pub fn now() -> Timestamp {
-    "2026-11-20T10:00:00Z".parse().unwrap()
+    "2026-11-20T10:00:00Z".parse().expect("test setup")
 }
 
 /// Serves `router` on 127.0.0.1, port 0. The listener is bound before this returns, so the
 /// server accepts connections at once.
 pub async fn serve(router: Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("test setup");
+    let addr = listener.local_addr().expect("test setup");
     tokio::spawn(async move {
-        axum::serve(listener, router).await.unwrap();
+        axum::serve(listener, router).await.expect("test setup");
     });
     addr
 }
 
 pub fn url(addr: SocketAddr, path: &str) -> Url {
-    Url::parse(&format!("http://{addr}{path}")).unwrap()
+    Url::parse(&format!("http://{addr}{path}")).expect("test setup")
 }
 
 pub fn probe() -> Probe {
-    Probe::new(ProbeConfig::default()).unwrap()
+    Probe::new(ProbeConfig::default()).expect("test setup")
 }
 
 pub fn probe_with(f: impl FnOnce(&mut ProbeConfig)) -> Probe {
     let mut config = ProbeConfig::default();
     f(&mut config);
-    Probe::new(config).unwrap()
+    Probe::new(config).expect("test setup")
 }
 
 /// A port nothing listens on: bound, then released.
 pub async fn closed_port() -> u16 {
-    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    l.local_addr().unwrap().port()
+    let l = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("test setup");
+    l.local_addr().expect("test setup").port()
 }
 
 /// A shared request counter for handlers.
@@ -68,5 +68,8 @@ pub fn page(title: &str, body: &str) -> String {
 }
 
 pub fn html(body: impl Into<String>) -> ([(axum::http::HeaderName, &'static str); 1], String) {
-    ([(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")], body.into())
+    (
+        [(axum::http::header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        body.into(),
+    )
 }
