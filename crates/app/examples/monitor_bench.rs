@@ -1,0 +1,169 @@
+//! The monitor end to end: checks of URLs served by a local web server, each one fetched,
+//! extracted, compared with the URL's last snapshot and stored, through the scheduler every
+//! worker runs (`App::monitor_run_due`).
+//!
+//! ```sh
+//! benches/monitor/serve.sh 18080 &               # nginx with 500 pages of ~50 KB
+//! cargo run --release -p app --example monitor_bench -- http://127.0.0.1:18080 200000 3
+//! cargo run --release -p app --example monitor_bench -- http://127.0.0.1:18080 200000 3 postgres://…
+//! ```
+//!
+//! Arguments: the server's origin, how many URLs to watch (spread over `PAGES` files, 500 by
+//! default, as `/page-N.html?u=K`), how many rounds, and a database URL (a fresh SQLite file by
+//! default). Round 1 sets every URL's baseline (all values go to the history); the next rounds are
+//! the steady state (nothing changed, nothing new kept). The per-host cap is lifted: every URL is on
+//! one host.
+
+use app::{App, AppConfig};
+use jiff::{SignedDuration, Timestamp};
+use kernel::AccountId;
+use monitor::site::Tool;
+use monitor::{SiteId, UrlId};
+use std::time::Instant;
+use store::monitor::{NewUrl, SiteRow, UrlRole};
+
+fn arg(n: usize) -> Option<String> {
+    std::env::args().nth(n)
+}
+
+/// User and system CPU seconds of this process so far (from /proc, in clock ticks of 1/100 s).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the whole line: 11 and 12 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
+/// Peak resident memory of this process, in MB.
+fn peak_rss_mb() -> f64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+fn percentile(sorted: &[i64], p: f64) -> i64 {
+    if sorted.is_empty() {
+        return 0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i.min(sorted.len() - 1)]
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let base = arg(1).unwrap_or_else(|| "http://127.0.0.1:18080".into());
+    let urls: usize = arg(2).and_then(|v| v.parse().ok()).unwrap_or(10_000);
+    let rounds: usize = arg(3).and_then(|v| v.parse().ok()).unwrap_or(3);
+    let pages: usize = std::env::var("PAGES").ok().and_then(|v| v.parse().ok()).unwrap_or(500);
+    let dir = tempfile::tempdir()?;
+    let url = arg(4).unwrap_or_else(|| format!("sqlite:{}?mode=rwc", dir.path().join("bench.db").display()));
+    let db = store::Db::connect(&url).await?;
+    db.migrate().await?;
+    let app = App::new(db.clone(), AppConfig::default(), mail::Transport::Outbox);
+    app.set_probe_config(probe::ProbeConfig {
+        per_host_limit: 100_000,
+        ..probe::ProbeConfig::default()
+    });
+
+    // One account, one site, `urls` URLs due at t0.
+    let t0: Timestamp = "2026-11-23T09:00:00Z".parse()?;
+    let account = AccountId::new();
+    let site = SiteRow {
+        id: SiteId::new(),
+        account_id: account,
+        origin: base.clone(),
+        host: "127.0.0.1".into(),
+        domain: "127.0.0.1".into(),
+        created_at: t0,
+        sitemap_read_at: None,
+    };
+    let seeding = Instant::now();
+    let mut tx = db.write().await?;
+    store::accounts::insert(&mut tx, &bench_account(account, t0)).await?;
+    store::monitor::insert_site(&mut tx, &site).await?;
+    let all: Vec<NewUrl> = (0..urls)
+        .map(|k| NewUrl {
+            id: UrlId::new(),
+            site_id: site.id,
+            tool: Tool::Http,
+            role: UrlRole::Page,
+            url: format!("{base}/page-{}.html?u={}", k % pages, k / pages),
+            target: String::new(),
+            cadence_minutes: 60,
+            next_due_at: t0,
+        })
+        .collect();
+    store::monitor::insert_urls(&mut tx, account, &all, t0).await?;
+    tx.commit().await?;
+    drop(all);
+    eprintln!("{urls} URLs seeded in {:.1} s ({url})", seeding.elapsed().as_secs_f64());
+
+    println!("| round | checks | wall | checks/s | CPU s per 1,000 checks | fetch p50 | fetch p99 | peak RSS |");
+    println!("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+    for round in 0..rounds {
+        // Every URL is due again two hours later (the cadence is an hour).
+        let now = t0 + SignedDuration::from_hours(2 * round as i64);
+        let cpu = cpu_seconds();
+        let started = Instant::now();
+        let mut checked = 0;
+        loop {
+            let report = app.monitor_run_due("bench", now, 1000).await?;
+            if report.checked + report.deferred == 0 {
+                break;
+            }
+            checked += report.checked;
+        }
+        let wall = started.elapsed().as_secs_f64();
+        let cpu = cpu_seconds() - cpu;
+        let mut tx = db.read().await?;
+        let mut times: Vec<i64> = store::monitor::all_urls(&mut tx, account)
+            .await?
+            .iter()
+            .filter_map(|u| u.last.response_ms)
+            .collect();
+        tx.commit().await?;
+        times.sort_unstable();
+        println!(
+            "| {} | {checked} | {wall:.1} s | {:.0} | {:.3} | {} ms | {} ms | {:.0} MB |",
+            round + 1,
+            checked as f64 / wall,
+            cpu / checked.max(1) as f64 * 1000.0,
+            percentile(&times, 0.5),
+            percentile(&times, 0.99),
+            peak_rss_mb(),
+        );
+    }
+    let mut tx = db.read().await?;
+    let kept = store::monitor::all_observations(&mut tx, account).await?.len();
+    tx.commit().await?;
+    eprintln!("{kept} observed values kept in the history");
+    db.close().await;
+    Ok(())
+}
+
+fn bench_account(id: AccountId, now: Timestamp) -> platform::model::Account {
+    platform::model::Account {
+        id,
+        legal_name: "Bench SARL".into(),
+        siren: "732829320".into(),
+        vat_number: None,
+        address_line: "1 rue du Banc".into(),
+        postal_code: "75001".into(),
+        city: "Paris".into(),
+        country: "FR".into(),
+        status: platform::roles::AccountStatus::Active,
+        ended_at: None,
+        ended_reason: None,
+        reference_optout: false,
+        clock_id: None,
+        terms_version_id: None,
+        terms_accepted_at: None,
+        created_at: now,
+    }
+}
