@@ -143,6 +143,56 @@ async fn main() -> anyhow::Result<()> {
     let kept = store::monitor::all_observations(&mut tx, account).await?.len();
     tx.commit().await?;
     eprintln!("{kept} observed values kept in the history");
+
+    // What the screens read with this many URLs: the sites list with its counts, and pages of
+    // the site's URL list (first, deep with keyset paging, filtered, searched).
+    println!();
+    println!("| screen read | time |");
+    println!("| --- | ---: |");
+    let timed = async |label: &str, filter: store::monitor::UrlFilter| -> anyhow::Result<()> {
+        let started = Instant::now();
+        let page = app.monitor_urls(account, site.id, &filter).await?;
+        println!(
+            "| {label} ({} rows) | {:.1} ms |",
+            page.urls.len(),
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+        Ok(())
+    };
+    let started = Instant::now();
+    let sites = app.monitor_sites(account).await?;
+    println!(
+        "| sites with their counts ({} URLs) | {:.1} ms |",
+        sites.first().map_or(0, |s| s.http_urls),
+        started.elapsed().as_secs_f64() * 1000.0
+    );
+    let page = |after: Option<String>| store::monitor::UrlFilter {
+        limit: 50,
+        after,
+        ..store::monitor::UrlFilter::default()
+    };
+    timed("first page of 50", page(None)).await?;
+    timed(
+        "page after the 100,000th URL",
+        page(Some(format!("{base}/page-5.html?u=10"))),
+    )
+    .await?;
+    timed(
+        "non-indexable only",
+        store::monitor::UrlFilter {
+            non_indexable: true,
+            ..page(None)
+        },
+    )
+    .await?;
+    timed(
+        "search in URL and title",
+        store::monitor::UrlFilter {
+            search: Some("page-499.html?u=3".into()),
+            ..page(None)
+        },
+    )
+    .await?;
     db.close().await;
     Ok(())
 }

@@ -320,3 +320,32 @@ fn trackers_round_trip_through_json_for_storage() {
     let json = serde_json::to_string(&a).expect("json");
     assert_eq!(serde_json::from_str::<AvailabilityTracker>(&json).expect("back"), a);
 }
+
+#[test]
+fn sitemap_presence_learnt_or_lost_for_a_while_is_not_a_change() {
+    let mut tracker = ChangeTracker::default();
+    let once = Confirmation { checks: 1 };
+    let mut s = snap("Accueil");
+    assert!(tracker.observe(&s, once).is_empty(), "baseline, sitemap not read yet");
+    s.in_sitemap = Some(true);
+    assert!(
+        tracker.observe(&s, once).is_empty(),
+        "unknown → listed is learning, not a change"
+    );
+    s.in_sitemap = None;
+    assert!(
+        tracker.observe(&s, once).is_empty(),
+        "the sitemap could not be read: keep what was known"
+    );
+    assert_eq!(tracker.confirmed(Element::InSitemap), Some("yes"));
+    s.in_sitemap = Some(false);
+    let changes = tracker.observe(&s, once);
+    assert_eq!(
+        changes,
+        [Change {
+            element: Element::InSitemap,
+            before: Some("yes".into()),
+            after: Some("no".into()),
+        }]
+    );
+}

@@ -63,6 +63,8 @@ CREATE TABLE monitor_urls (
 );
 CREATE INDEX monitor_urls_due ON monitor_urls(next_due_at);
 CREATE INDEX monitor_urls_site ON monitor_urls(account_id, site_id, tool, url);
+-- The URL list of a site in URL order, every tool together (keyset paging on url).
+CREATE INDEX monitor_urls_site_url ON monitor_urls(account_id, site_id, url);
 CREATE INDEX monitor_urls_changed ON monitor_urls(account_id, site_id, last_change_at);
 
 -- Every observed value, kept when it differs from the previous one of the same element
