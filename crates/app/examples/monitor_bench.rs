@@ -68,7 +68,7 @@ async fn main() -> anyhow::Result<()> {
     let app = App::new(db.clone(), AppConfig::default(), mail::Transport::Outbox);
     app.set_probe_config(probe::ProbeConfig {
         per_host_limit: 100_000,
-        ..probe::ProbeConfig::default()
+        ..app::monitor::probe_config_for(&AppConfig::default().public_url)
     });
 
     // One account, one site, `urls` URLs due at t0.

@@ -121,6 +121,7 @@ pub const TERMS_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(
 
 impl App {
     pub fn new(db: Db, config: AppConfig, transport: mail::Transport) -> App {
+        let config_public_url = config.public_url.clone();
         let mut app = App {
             db,
             config: Arc::new(config),
@@ -130,7 +131,7 @@ impl App {
             terms_cache: Arc::new(TermsCache::default()),
             offer_cache: Arc::new(offers::OfferCache::default()),
             probe: Arc::new(std::sync::OnceLock::new()),
-            probe_config: Arc::new(std::sync::Mutex::new(probe::ProbeConfig::default())),
+            probe_config: Arc::new(std::sync::Mutex::new(monitor::probe_config_for(&config_public_url))),
         };
         app.registry = Arc::new(handlers::registry(&app));
         app

@@ -83,6 +83,20 @@ pub const CLAIM_LEASE: SignedDuration = SignedDuration::from_mins(5);
 /// How many checks run at once in one process (each host still gets at most its own cap).
 pub const DEFAULT_CONCURRENCY: usize = 256;
 
+/// The probe's default settings for an instance: its requests name Comptoir and this instance's
+/// page about the bot (`/bot`), so a site owner knows who checks them and how to stop it.
+pub fn probe_config_for(public_url: &str) -> probe::ProbeConfig {
+    let header = format!(
+        "Comptoir-Monitor/{} (+{}/bot)",
+        env!("CARGO_PKG_VERSION"),
+        public_url.trim_end_matches('/')
+    );
+    probe::ProbeConfig {
+        user_agent: monitor::UserAgent::new(header).unwrap_or_default(),
+        ..probe::ProbeConfig::default()
+    }
+}
+
 /// The entitlement key of a tool's quota.
 pub fn quota_key(tool: Tool) -> &'static str {
     match tool {
