@@ -129,7 +129,8 @@ pub struct LinkState {
 }
 
 impl LinkState {
-    fn describe(&self, lang: Lang) -> String {
+    /// The state as a person reads it: `present, nofollow — « anchor »`.
+    pub fn describe(&self, lang: Lang) -> String {
         let state = match (self.state.as_str(), lang) {
             ("present", Lang::Fr) => "présent",
             ("present", Lang::En) => "present",
@@ -766,7 +767,10 @@ impl App {
         if store::monitor::get_site(&mut tx, account, site).await?.is_none() {
             return Err(AppError::NotFound);
         }
-        let n = store::monitor::set_cadence(&mut tx, account, site, tool, cadence.minutes()).await?;
+        let latest_due = now
+            .checked_add(SignedDuration::from_mins(i64::from(cadence.minutes())))
+            .unwrap_or(now);
+        let n = store::monitor::set_cadence(&mut tx, account, site, tool, cadence.minutes(), latest_due).await?;
         record(
             &mut tx,
             actor,

@@ -455,14 +455,19 @@ pub async fn set_cadence(
     site: SiteId,
     tool: Tool,
     cadence_minutes: u32,
+    latest_due: Timestamp,
 ) -> Result<u64> {
+    // A shorter cadence takes effect within one new period, not after the old one's due time.
     let done = sqlx::query(
-        "UPDATE monitor_urls SET cadence_minutes = $4 WHERE account_id = $1 AND site_id = $2 AND tool = $3",
+        "UPDATE monitor_urls SET cadence_minutes = $4, \
+         next_due_at = CASE WHEN next_due_at > $5 THEN $5 ELSE next_due_at END \
+         WHERE account_id = $1 AND site_id = $2 AND tool = $3",
     )
     .bind(account.to_string())
     .bind(site.to_string())
     .bind(tool.code())
     .bind(i64::from(cadence_minutes))
+    .bind(us(latest_due))
     .execute(conn)
     .await?;
     Ok(done.rows_affected())

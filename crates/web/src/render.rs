@@ -55,6 +55,16 @@ pub const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/op_price_changes.html"),
     ),
     ("contracts.html", include_str!("../templates/contracts.html")),
+    ("monitor.html", include_str!("../templates/monitor.html")),
+    ("monitor_site.html", include_str!("../templates/monitor_site.html")),
+    ("monitor_url.html", include_str!("../templates/monitor_url.html")),
+    ("monitor_alerts.html", include_str!("../templates/monitor_alerts.html")),
+    (
+        "monitor_settings.html",
+        include_str!("../templates/monitor_settings.html"),
+    ),
+    ("monitor_export.html", include_str!("../templates/monitor_export.html")),
+    ("bot.html", include_str!("../templates/bot.html")),
     ("contract.html", include_str!("../templates/contract.html")),
     ("contract_form.html", include_str!("../templates/contract_form.html")),
     (

@@ -145,7 +145,7 @@ fn assert_page(path: &str, (status, body, _): &(StatusCode, String, Option<Strin
     for prefix in [
         "nav.", "field.", "hint.", "ui.", "keys.", "users.", "op.", "grants.", "audit.", "terms.", "status.", "role.",
         "col.", "clocks.", "jobs.", "outbox.", "company.", "support.", "notice.", "signup.", "login.", "error.",
-        "ctr.", "codes.",
+        "ctr.", "codes.", "mon.",
     ] {
         for around in [">", "\"", " "] {
             let raw = format!("{around}{prefix}");
@@ -770,6 +770,277 @@ async fn member_contract_pages_render() {
         }
         let (status, _, _) = b.get("/contracts/settings").await;
         assert_eq!(status, StatusCode::FORBIDDEN, "settings are the administrators'");
+    })
+    .await;
+}
+
+/// A small site on 127.0.0.1 for the monitor's checks; its home page's title can be changed.
+async fn local_site() -> (String, std::sync::Arc<std::sync::Mutex<String>>) {
+    use axum::routing::get;
+    let title = std::sync::Arc::new(std::sync::Mutex::new("Boulangerie Exemple".to_string()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let origin = format!("http://{}", listener.local_addr().expect("addr"));
+    let shown = title.clone();
+    let html = |title: &str| {
+        format!(
+            "<!doctype html><html><head><title>{title}</title><meta name=\"description\" content=\"Pains au levain\">\
+             </head><body><h1>Boulangerie</h1><p>Du pain tous les jours.</p></body></html>"
+        )
+    };
+    let router = axum::Router::new()
+        .route(
+            "/",
+            get(move || {
+                let page = html(&shown.lock().expect("title"));
+                async move { ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page) }
+            }),
+        )
+        .route(
+            "/pains",
+            get(move || async move { ([(header::CONTENT_TYPE, "text/html")], html("Nos pains")) }),
+        )
+        .route("/robots.txt", get(|| async { "User-agent: *\nDisallow: /prive\n" }));
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    (origin, title)
+}
+
+/// The first `/monitor/urls/{id}` link of a page.
+fn first_url_link(page: &str) -> String {
+    let start = page.find("href=\"/monitor/urls/").expect("a URL link") + "href=\"".len();
+    let end = start + page[start..].find('"').expect("end of link");
+    page[start..end].to_string()
+}
+
+// clause: OSX-SITE, OSX-ALERT-EMAIL
+#[tokio::test]
+async fn monitor_pages_render() {
+    in_every_setup(async |mut b, app| {
+        let (origin, title) = local_site().await;
+        login(&mut b, "admin@boulangerie-exemple.test", "admin-demo-2026").await;
+        let r = b.get("/monitor").await;
+        assert_page("/monitor", &r);
+        assert!(
+            r.1.contains("id=\"not-subscribed\""),
+            "no offer granting the module yet"
+        );
+        assert!(r.1.contains("id=\"nav-monitor\""));
+
+        let admin = app
+            .login(
+                "admin@boulangerie-exemple.test",
+                "admin-demo-2026",
+                &app::Actor::system(),
+            )
+            .await
+            .expect("admin")
+            .principal;
+        let account = admin.account.as_ref().expect("an account").id;
+        let input = app::subscriptions::SubscribeInput {
+            offer: "oseox".into(),
+            plan: "free".into(),
+            ..Default::default()
+        };
+        app.subscribe(account, input, &app::Actor::system())
+            .await
+            .expect("subscribe");
+        let r = b.get("/monitor").await;
+        assert_page("/monitor", &r);
+        assert!(
+            r.1.contains("id=\"quota-http\"") && r.1.contains("0 / 20"),
+            "the Free pack's quota"
+        );
+
+        // Bad input: the field named, nothing written.
+        let (status, body, _) = b.post("/monitor/sites", &[("site", "ftp://exemple.fr")]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("aria-invalid=\"true\""), "{body}");
+        assert!(app.monitor_sites(account).await.expect("sites").is_empty());
+
+        let (status, _, location) = b.post("/monitor/sites", &[("site", &origin)]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let site_path = location.expect("location");
+        let r = b.get(&site_path).await;
+        assert_page(&site_path, &r);
+        assert!(r.1.contains("robots.txt") && r.1.contains("sitemap.xml"), "{}", r.1);
+        let site_path = site_path.split('?').next().expect("path").to_string();
+        let (status, _, _) = b.post("/monitor/sites", &[("site", &origin)]).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "the same site twice");
+
+        // The first checks: the page shows what they saw.
+        let t0 = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(1);
+        let run = app.monitor_run_due("pages", t0, 100).await.expect("run");
+        assert_eq!(run.checked, 3);
+        let r = b.get(&site_path).await;
+        assert_page(&site_path, &r);
+        assert!(r.1.contains("Boulangerie Exemple"), "the home page's title");
+        let home = first_url_link(&r.1);
+        let r = b.get(&home).await;
+        assert_page(&home, &r);
+        assert!(
+            r.1.contains("id=\"el-title\"") && r.1.contains("Pains au levain"),
+            "{}",
+            r.1
+        );
+
+        for filter in ["non_indexable", "redirected", "errors", "changed"] {
+            let path = format!("{site_path}?tool=http&only={filter}&q=exemple");
+            let r = b.get(&path).await;
+            assert_page(&path, &r);
+        }
+        for tool in ["ping", "link"] {
+            let path = format!("{site_path}?tool={tool}");
+            assert_page(&path, &b.get(&path).await);
+        }
+
+        // A pasted list is all or nothing, each faulty line named.
+        let list = format!("{origin}/pains\nhttps://ailleurs.example/x\n");
+        let (status, body, _) = b
+            .post(&format!("{site_path}/urls"), &[("source", "list"), ("urls", &list)])
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("urls[2]"), "{body}");
+        let (status, _, location) = b
+            .post(&format!("{site_path}/urls"), &[("source", "one"), ("url", "/pains")])
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_page("added", &b.get(&location.expect("location")).await);
+        let host_port = origin.trim_start_matches("http://");
+        let (status, _, _) = b
+            .post(
+                &format!("{site_path}/pings"),
+                &[("target", &format!("tcp://{host_port}"))],
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let (status, body, _) = b
+            .post(
+                &format!("{site_path}/backlinks"),
+                &[("page", &format!("{origin}/pains")), ("target", "/")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("id=\"errors-backlink\""), "{body}");
+        let (status, _, _) = b
+            .post(&format!("{site_path}/cadence"), &[("tool", "http"), ("minutes", "3")])
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "OSX-CADENCE: 5 minutes at least"
+        );
+        let (status, _, _) = b
+            .post(&format!("{site_path}/cadence"), &[("tool", "http"), ("minutes", "15")])
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let (status, _, _) = b
+            .post(
+                &format!("{site_path}/maintenance"),
+                &[("starts_at", "2030-01-02T10:00"), ("ends_at", "2030-01-01T10:00")],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let (status, _, location) = b
+            .post(
+                &format!("{site_path}/maintenance"),
+                &[
+                    ("starts_at", "2030-01-01T22:00"),
+                    ("ends_at", "2030-01-02T02:00"),
+                    ("note", "migration"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        let r = b.get(&location.expect("location")).await;
+        assert!(r.1.contains("migration"), "the window is listed");
+
+        // The title changes; a second check confirms it; the alert and the email name it.
+        *title.lock().expect("title") = "Boulangerie Exemple — nouveautés".into();
+        app.monitor_run_due("pages", t0 + jiff::SignedDuration::from_mins(20), 100)
+            .await
+            .expect("run");
+        app.monitor_run_due("pages", t0 + jiff::SignedDuration::from_mins(40), 100)
+            .await
+            .expect("run");
+        let r = b.get("/monitor/alerts").await;
+        assert_page("/monitor/alerts", &r);
+        assert!(r.1.contains("nouveautés"), "{}", r.1);
+        let r = b.get(&home).await;
+        assert!(r.1.contains("<ins>Boulangerie Exemple — nouveautés</ins>"), "{}", r.1);
+        let mails = app
+            .outbox(Some("admin@boulangerie-exemple.test"), 20, 0)
+            .await
+            .expect("outbox");
+        assert!(
+            mails.iter().any(|m| m.body_text.contains("nouveautés")),
+            "the change is emailed"
+        );
+
+        assert_page("/monitor/settings", &b.get("/monitor/settings").await);
+        let (status, body, _) = b
+            .post(
+                "/monitor/settings",
+                &[
+                    ("recipients", "pas-une-adresse"),
+                    ("confirm_checks", "2"),
+                    ("reminder_minutes", ""),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body.contains("field-error"), "{body}");
+        let (status, _, _) = b
+            .post(
+                "/monitor/settings",
+                &[
+                    ("recipients", "seo@boulangerie-exemple.test"),
+                    ("confirm_checks", "1"),
+                    ("reminder_minutes", "60"),
+                ],
+            )
+            .await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert_eq!(
+            app.monitor_settings(account).await.expect("settings").recipients,
+            ["seo@boulangerie-exemple.test"]
+        );
+
+        assert_page("/monitor/export", &b.get("/monitor/export").await);
+        let (status, json, _) = b.get("/monitor/export.json").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(json.contains("nouveautés"), "the history is exported");
+        let (status, csv, _) = b.get("/monitor/export/history.csv").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(csv.starts_with("url_id,url,observed_at,element,value"));
+        let (status, _, _) = b.get("/monitor/export/passwords.csv").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, bot, _) = b.get("/bot").await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(bot.contains("id=\"user-agent\">Comptoir-Monitor"), "{bot}");
+
+        let (status, _, location) = b.post(&format!("{home}/delete"), &[]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(location.expect("location").starts_with(&site_path));
+        let (status, _, _) = b.post(&format!("{site_path}/delete"), &[]).await;
+        assert_eq!(status, StatusCode::SEE_OTHER);
+        assert!(app.monitor_sites(account).await.expect("sites").is_empty());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn member_monitor_pages_render() {
+    in_every_setup(async |mut b, _| {
+        login(&mut b, "user@boulangerie-exemple.test", "utilisateur-demo-2026").await;
+        for path in ["/monitor", "/monitor/alerts", "/monitor/export"] {
+            let r = b.get(path).await;
+            assert_page(path, &r);
+        }
+        let (status, _, _) = b.get("/monitor/settings").await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "settings are the administrators'");
+        let (status, _, _) = b.get("/monitor/sites/0190a0a0-0000-7000-8000-000000000000").await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
     })
     .await;
 }

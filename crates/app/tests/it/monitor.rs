@@ -458,6 +458,28 @@ async fn checks_come_back_at_their_cadence_spread_over_it() {
             .await
             .expect("run");
         assert_eq!(later.checked, 3);
+        // Daily, then back to every 5 minutes: the shorter cadence applies within 5 minutes,
+        // not after the day the daily cadence had set.
+        let t1 = t0 + SignedDuration::from_mins(5);
+        w.app
+            .monitor_set_cadence(&admin, w.account, site.id, Tool::Http, 1440, t1)
+            .await
+            .expect("daily");
+        w.app
+            .monitor_run_due("w1", t1 + SignedDuration::from_mins(10), 100)
+            .await
+            .expect("run");
+        let t2 = t1 + SignedDuration::from_mins(30);
+        w.app
+            .monitor_set_cadence(&admin, w.account, site.id, Tool::Http, 5, t2)
+            .await
+            .expect("every 5 minutes again");
+        let soon = w
+            .app
+            .monitor_run_due("w1", t2 + SignedDuration::from_mins(5), 100)
+            .await
+            .expect("run");
+        assert_eq!(soon.checked, 3);
     })
     .await;
 }

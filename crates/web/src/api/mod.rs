@@ -7,6 +7,7 @@ pub(crate) mod contracts;
 mod docs;
 mod idempotency;
 mod invoices;
+pub(crate) mod monitor;
 mod offers;
 mod operator;
 mod price_changes;
@@ -114,6 +115,7 @@ fn api_routes() -> OpenApiRouter<WebState> {
         .merge(price_changes::routes())
         .merge(contracts::routes())
         .merge(codes::routes())
+        .merge(monitor::routes())
 }
 
 pub fn router(state: WebState) -> Router<WebState> {

@@ -5,6 +5,7 @@ mod account;
 mod codes;
 pub mod contracts;
 mod invoices;
+mod monitor;
 mod offers;
 mod operator;
 mod price_changes;
@@ -36,6 +37,7 @@ pub fn router() -> Router<WebState> {
         .merge(price_changes::router())
         .merge(contracts::router())
         .merge(codes::router())
+        .merge(monitor::router())
 }
 
 async fn css() -> Response {
