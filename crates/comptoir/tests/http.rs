@@ -9,6 +9,8 @@ use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 use store::testkit::TestDatabase;
 
+mod support;
+
 struct Server {
     base: String,
     app: App,
@@ -1469,5 +1471,435 @@ async fn contracts_over_the_api_and_isolated() {
         let r = c.get(format!("{}/calendar/nope.ics", s.base)).send().await.unwrap();
         assert_eq!(r.status(), StatusCode::NOT_FOUND);
         assert_unchanged(&s, &b).await;
+    }
+}
+
+/// Every byte but letters and digits percent-encoded, for a query value.
+fn percent(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
+/// Sends a request and returns its status and JSON body (null when there is none).
+async fn call(req: reqwest::RequestBuilder) -> (StatusCode, Value) {
+    let r = req.send().await.expect("request");
+    let status = r.status();
+    let text = r.text().await.expect("body");
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// The monitor over the API: sites, URLs in every way, quotas, PING, LINK, cadence,
+/// maintenance, the scheduler's results, alerts, settings and the export; bad input names its
+/// field and writes nothing; another account's ids are 404 on every route and page.
+// clause: OSX-SITE, OSX-PACKS, OSX-CADENCE, OSX-NO-ARCHIVE
+#[tokio::test]
+async fn monitor_over_the_api_and_isolated() {
+    let site = support::start_site().await;
+    for s in servers().await {
+        site.set_title("Boulangerie Exemple");
+        let c = client();
+        let a_key = key_for(&s.app, "admin@boulangerie-exemple.test", "admin-demo-2026").await;
+        let b = other_tenant(&s).await;
+        let api = |path: &str| format!("{}/api/v1/monitor{path}", s.base);
+
+        let (status, problem) = call(c.get(api("/sites")).bearer_auth(&b.key)).await;
+        assert_eq!(status, StatusCode::OK, "listing needs no subscription: {problem}");
+        let (status, problem) = call(
+            c.post(api("/sites"))
+                .bearer_auth(&b.key)
+                .json(&json!({"site": site.origin})),
+        )
+        .await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (StatusCode::FORBIDDEN, Some("monitor_not_subscribed"))
+        );
+        for key in [&a_key, &b.key] {
+            let (status, body) = call(
+                c.post(format!("{}/api/v1/subscriptions", s.base))
+                    .bearer_auth(key)
+                    .json(&json!({"offer": "oseox", "plan": "free"})),
+            )
+            .await;
+            assert_eq!(status, StatusCode::CREATED, "{body}");
+        }
+        let usage = json_of(c.get(api("/usage")).bearer_auth(&b.key)).await;
+        assert_eq!(usage["enabled"], true);
+        let limits: Vec<_> = usage["tools"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["limit"].clone())
+            .collect();
+        assert_eq!(limits, [json!(20), json!(1), json!(5)], "the Free pack (OSX-PACKS)");
+
+        let (status, problem) = call(
+            c.post(api("/sites"))
+                .bearer_auth(&b.key)
+                .json(&json!({"site": "ftp://exemple.fr"})),
+        )
+        .await;
+        assert_eq!(
+            (status, problem["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("site"))
+        );
+        let (status, created) = call(
+            c.post(api("/sites"))
+                .bearer_auth(&b.key)
+                .json(&json!({"site": site.origin})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        let site_id = created["site"]["id"].as_str().unwrap().to_string();
+        assert_eq!(created["site"]["http_urls"], 3, "home, robots.txt and sitemap");
+        let (status, problem) = call(
+            c.post(api("/sites"))
+                .bearer_auth(&b.key)
+                .json(&json!({"site": site.origin})),
+        )
+        .await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (StatusCode::CONFLICT, Some("site_already_watched"))
+        );
+
+        let urls = |site: &str| api(&format!("/sites/{site}/urls"));
+        // A list is all or nothing, each faulty URL named.
+        let (status, problem) =
+            call(c.post(urls(&site_id)).bearer_auth(&b.key).json(
+                &json!({"urls": [format!("{}/pains", site.origin), "https://ailleurs.example/x", "mailto:x@y.fr"]}),
+            ))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        let fields: Vec<_> = problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["field"].clone())
+            .collect();
+        assert_eq!(fields, [json!("urls[2]"), json!("urls[3]")], "{problem}");
+        let (status, problem) = call(c.post(urls(&site_id)).bearer_auth(&b.key).json(&json!({}))).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("one_source_required"))
+        );
+        let page = json_of(c.get(urls(&site_id)).bearer_auth(&b.key)).await;
+        assert_eq!(page["urls"].as_array().map(Vec::len), Some(3), "nothing written");
+
+        let (status, added) = call(
+            c.post(urls(&site_id))
+                .bearer_auth(&b.key)
+                .json(&json!({"sitemap": true})),
+        )
+        .await;
+        assert_eq!(
+            (status, added["added"].as_u64(), added["already_watched"].as_u64()),
+            (StatusCode::CREATED, Some(1), Some(1)),
+            "{added}"
+        );
+        let csv = format!("url\n{}/contact\n{}/horaires\n", site.origin, site.origin);
+        let (status, added) = call(
+            c.post(urls(&site_id))
+                .bearer_auth(&b.key)
+                .header("content-type", "text/csv")
+                .body(csv),
+        )
+        .await;
+        assert_eq!(
+            (status, added["added"].as_u64()),
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, None),
+            "the CSV goes to /import"
+        );
+        let csv = format!("url\n{}/contact\n{}/horaires\n", site.origin, site.origin);
+        let (status, added) = call(
+            c.post(format!("{}/import", urls(&site_id)))
+                .bearer_auth(&b.key)
+                .header("content-type", "text/csv")
+                .body(csv),
+        )
+        .await;
+        assert_eq!(
+            (status, added["added"].as_u64()),
+            (StatusCode::CREATED, Some(2)),
+            "{added}"
+        );
+        // 6 of 20 in use: 15 more is beyond the Free pack, refused whole with the limit said.
+        let many: Vec<String> = (0..15).map(|i| format!("{}/p{i}", site.origin)).collect();
+        let (status, problem) = call(c.post(urls(&site_id)).bearer_auth(&b.key).json(&json!({"urls": many}))).await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("limit_reached"))
+        );
+        assert!(problem["detail"].as_str().unwrap().contains("20"), "{problem}");
+        assert_eq!(
+            json_of(c.get(urls(&site_id)).bearer_auth(&b.key)).await["urls"]
+                .as_array()
+                .map(Vec::len),
+            Some(6)
+        );
+
+        let host = site.origin.trim_start_matches("http://");
+        let (status, ping) = call(
+            c.post(api(&format!("/sites/{site_id}/pings")))
+                .bearer_auth(&b.key)
+                .json(&json!({"target": format!("tcp://{host}")})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED, "{ping}");
+        let (status, problem) = call(
+            c.post(api(&format!("/sites/{site_id}/pings")))
+                .bearer_auth(&b.key)
+                .json(&json!({"target": format!("{}/", site.origin)})),
+        )
+        .await;
+        assert_eq!(
+            (status, problem["code"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("limit_reached")),
+            "one PING on Free"
+        );
+        let (status, problem) = call(
+            c.post(api(&format!("/sites/{site_id}/backlinks")))
+                .bearer_auth(&b.key)
+                .json(&json!({"page": format!("{}/pains", site.origin), "target": "/"})),
+        )
+        .await;
+        assert_eq!(
+            (status, problem["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("page"))
+        );
+        let (status, problem) = call(
+            c.put(api(&format!("/sites/{site_id}/cadence")))
+                .bearer_auth(&b.key)
+                .json(&json!({"tool": "http", "minutes": 4})),
+        )
+        .await;
+        assert_eq!(
+            (status, problem["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("cadence_minutes"))
+        );
+        let (status, set) = call(
+            c.put(api(&format!("/sites/{site_id}/cadence")))
+                .bearer_auth(&b.key)
+                .json(&json!({"tool": "http", "minutes": 15})),
+        )
+        .await;
+        assert_eq!((status, set["urls"].as_u64()), (StatusCode::OK, Some(6)));
+        let (status, problem) = call(
+            c.post(api(&format!("/sites/{site_id}/maintenance")))
+                .bearer_auth(&b.key)
+                .json(&json!({"starts_at": "demain", "ends_at": "2030-01-01T02:00:00Z"})),
+        )
+        .await;
+        assert_eq!(
+            (status, problem["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("starts_at"))
+        );
+        let (status, window) = call(
+            c.post(api(&format!("/sites/{site_id}/maintenance")))
+                .bearer_auth(&b.key)
+                .json(&json!({"starts_at": "2030-01-01T00:00:00Z", "ends_at": "2030-01-01T02:00:00Z", "note": "migration"})),
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        let window_id = id_of(&window);
+
+        // The scheduler checks them; the API shows what it saw.
+        let t0 = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(1);
+        let run = s.app.monitor_run_due("api", t0, 100).await.expect("run");
+        assert_eq!(run.checked, 7);
+        let page = json_of(
+            c.get(format!("{}?tool=http&q=exemple", urls(&site_id)))
+                .bearer_auth(&b.key),
+        )
+        .await;
+        let home = page["urls"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|u| u["role"] == "home")
+            .expect("the home page")
+            .clone();
+        assert_eq!(
+            (home["status"].as_u64(), home["title"].as_str()),
+            (Some(200), Some("Boulangerie Exemple"))
+        );
+        let home_id = id_of(&home);
+        let detail = json_of(c.get(api(&format!("/urls/{home_id}"))).bearer_auth(&b.key)).await;
+        let title = detail["elements"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["element"] == "title")
+            .expect("title")
+            .clone();
+        assert_eq!(title["value"], "Boulangerie Exemple");
+        let page = json_of(c.get(format!("{}?limit=2", urls(&site_id))).bearer_auth(&b.key)).await;
+        let after = page["next_after"].as_str().expect("a next page").to_string();
+        let next = json_of(
+            c.get(format!("{}?limit=2&after={}", urls(&site_id), percent(&after)))
+                .bearer_auth(&b.key),
+        )
+        .await;
+        assert!(
+            next["urls"][0]["url"].as_str().unwrap() > after.as_str(),
+            "keyset pages follow each other"
+        );
+        let (status, _) = call(c.get(format!("{}?tool=ftp", urls(&site_id))).bearer_auth(&b.key)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+        let (status, problem) = call(
+            c.put(api("/settings"))
+                .bearer_auth(&b.key)
+                .json(&json!({"recipients": ["pas-une-adresse"], "confirm_checks": 2})),
+        )
+        .await;
+        assert_eq!(
+            (status, problem["field"].as_str()),
+            (StatusCode::UNPROCESSABLE_ENTITY, Some("recipients"))
+        );
+        let (status, settings) = call(
+            c.put(api("/settings"))
+                .bearer_auth(&b.key)
+                .json(&json!({"recipients": ["seo@autre.test"], "confirm_checks": 1, "reminder_minutes": 30})),
+        )
+        .await;
+        assert_eq!((status, settings["confirm_checks"].as_u64()), (StatusCode::OK, Some(1)));
+        let export = json_of(c.get(api("/export")).bearer_auth(&b.key)).await;
+        assert_eq!(export["sites"].as_array().map(Vec::len), Some(1));
+        assert!(
+            export["history"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|h| h["value"] == "Boulangerie Exemple")
+        );
+        let r = c
+            .get(api("/export/history.csv"))
+            .bearer_auth(&b.key)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        assert!(
+            r.text()
+                .await
+                .unwrap()
+                .starts_with("url_id,url,observed_at,element,value")
+        );
+
+        // A walks every monitor route with B's ids: 404, and nothing changes.
+        let walk: Vec<(reqwest::Method, String, Option<Value>)> = vec![
+            (reqwest::Method::GET, format!("/sites/{site_id}"), None),
+            (reqwest::Method::DELETE, format!("/sites/{site_id}"), None),
+            (reqwest::Method::GET, format!("/sites/{site_id}/urls"), None),
+            (
+                reqwest::Method::POST,
+                format!("/sites/{site_id}/urls"),
+                Some(json!({"url": "/x"})),
+            ),
+            (
+                reqwest::Method::POST,
+                format!("/sites/{site_id}/pings"),
+                Some(json!({"target": "/"})),
+            ),
+            (
+                reqwest::Method::POST,
+                format!("/sites/{site_id}/backlinks"),
+                Some(json!({"page": "https://ailleurs.example/", "target": "/"})),
+            ),
+            (
+                reqwest::Method::PUT,
+                format!("/sites/{site_id}/cadence"),
+                Some(json!({"tool": "http", "minutes": 5})),
+            ),
+            (reqwest::Method::GET, format!("/sites/{site_id}/maintenance"), None),
+            (
+                reqwest::Method::POST,
+                format!("/sites/{site_id}/maintenance"),
+                Some(json!({"starts_at": "2030-01-01T00:00:00Z", "ends_at": "2030-01-01T02:00:00Z"})),
+            ),
+            (reqwest::Method::DELETE, format!("/maintenance/{window_id}"), None),
+            (reqwest::Method::GET, format!("/urls/{home_id}"), None),
+            (reqwest::Method::DELETE, format!("/urls/{home_id}"), None),
+        ];
+        for (method, path, body) in walk {
+            let mut req = c.request(method.clone(), api(&path)).bearer_auth(&a_key);
+            if let Some(b) = body {
+                req = req.json(&b);
+            }
+            let (status, _) = call(req).await;
+            assert_eq!(status, StatusCode::NOT_FOUND, "{method} {path}");
+        }
+        let r = c
+            .post(format!("{}/import", urls(&site_id)))
+            .bearer_auth(&a_key)
+            .header("content-type", "text/csv")
+            .body("url\n/x\n")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::NOT_FOUND);
+        let alerts = json_of(c.get(api(&format!("/alerts?site={site_id}"))).bearer_auth(&a_key)).await;
+        assert_eq!(alerts.as_array().map(Vec::len), Some(0));
+        let a_sites = json_of(c.get(api("/sites")).bearer_auth(&a_key)).await;
+        assert_eq!(a_sites.as_array().map(Vec::len), Some(0));
+        let a_export = json_of(c.get(api("/export")).bearer_auth(&a_key)).await;
+        assert_eq!(a_export["history"].as_array().map(Vec::len), Some(0));
+        let a = page_login(&c, &s.base, "admin@boulangerie-exemple.test", "admin-demo-2026").await;
+        for path in [format!("/monitor/sites/{site_id}"), format!("/monitor/urls/{home_id}")] {
+            let r = c
+                .get(format!("{}{path}", s.base))
+                .header("cookie", &a.cookies)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "GET {path}");
+        }
+        for path in [
+            format!("/monitor/sites/{site_id}/delete"),
+            format!("/monitor/urls/{home_id}/delete"),
+            format!("/monitor/maintenance/{window_id}/delete"),
+        ] {
+            let r = c
+                .post(format!("{}{path}", s.base))
+                .header("cookie", &a.cookies)
+                .form(&[("csrf", a.csrf.as_str())])
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), StatusCode::NOT_FOUND, "POST {path}");
+        }
+        let detail = json_of(c.get(api(&format!("/sites/{site_id}"))).bearer_auth(&b.key)).await;
+        assert_eq!(
+            (
+                detail["site"]["http_urls"].as_u64(),
+                detail["maintenance"].as_array().map(Vec::len)
+            ),
+            (Some(6), Some(1))
+        );
+
+        // Deleting a URL, a window, then the site.
+        let (status, _) = call(c.delete(api(&format!("/urls/{home_id}"))).bearer_auth(&b.key)).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, _) = call(c.delete(api(&format!("/maintenance/{window_id}"))).bearer_auth(&b.key)).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let (status, _) = call(c.delete(api(&format!("/sites/{site_id}"))).bearer_auth(&b.key)).await;
+        assert_eq!(status, StatusCode::NO_CONTENT);
+        let export = json_of(c.get(api("/export")).bearer_auth(&b.key)).await;
+        assert_eq!(
+            (
+                export["sites"].as_array().map(Vec::len),
+                export["history"].as_array().map(Vec::len)
+            ),
+            (Some(0), Some(0))
+        );
     }
 }
