@@ -1,6 +1,7 @@
 //! End-to-end test in a real browser through WebDriver: sign-up, email verification, login,
-//! API key creation and use, invitation and acceptance by a second person; once by a French
-//! browser and once by an English one, on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
+//! subscribing, invoices, a watched site whose changed page is emailed, API key creation and
+//! use, invitation and acceptance by a second person; once by a French browser and once by an
+//! English one, on SQLite and (with `TEST_DATABASE_URL`) PostgreSQL.
 //!
 //! Skipped unless `CHROMEDRIVER` names a chromedriver binary (`CHROME_BINARY` overrides the
 //! browser, `/usr/bin/chromium` by default). On a failing step a screenshot is saved to
@@ -11,6 +12,8 @@ use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 use store::testkit::TestDatabase;
+
+mod support;
 
 type Step<T> = Result<T, String>;
 
@@ -268,6 +271,59 @@ async fn flow(c: &Client, server: &Server, lang: &str, step: &mut &'static str) 
     wait_for(c, "#orders").await?;
     click(c, "#invoices a[href^='/settings/invoices/']:not([href$='/pdf'])").await?;
     wait_for(c, "#invoice-total").await?;
+
+    *step = "monitor_add_site";
+    let site = support::start_site().await;
+    goto(c, &format!("{base}/monitor")).await?;
+    wait_for(c, "#quota-http").await?;
+    fill(c, "#site", &site.origin).await?;
+    click(c, "#add-site").await?;
+    wait_for(c, "#site-summary").await?;
+
+    *step = "monitor_first_check";
+    // The scheduler every serve and worker process runs, driven here at chosen instants.
+    let t0 = jiff::Timestamp::now() + jiff::SignedDuration::from_mins(1);
+    let run = |at: jiff::Timestamp| {
+        let app = server.app.clone();
+        async move { app.monitor_run_due("browser", at, 500).await.map_err(|e| e.to_string()) }
+    };
+    run(t0).await?;
+    c.refresh().await.map_err(|e| e.to_string())?;
+    click(c, "#urls a[href^='/monitor/urls/']").await?;
+    wait_for(c, "#el-title").await?;
+    let seen = text(c, "#el-title").await?;
+    if !seen.contains("Boulangerie Exemple") {
+        return Err(format!("the title is not shown: {seen:?}"));
+    }
+    let home = c.current_url().await.map_err(|e| e.to_string())?;
+
+    *step = "monitor_change";
+    site.set_title("Boulangerie Exemple — nouveautés");
+    run(t0 + jiff::SignedDuration::from_hours(2)).await?;
+    run(t0 + jiff::SignedDuration::from_hours(4)).await?;
+    let mails = server
+        .app
+        .outbox(Some(admin_email), 20, 0)
+        .await
+        .map_err(|e| e.to_string())?;
+    let expected = if lang == "fr" { "détecté" } else { "detected" };
+    let Some(alert) = mails.iter().find(|m| m.subject.contains(expected)) else {
+        let subjects: Vec<_> = mails.iter().map(|m| m.subject.clone()).collect();
+        return Err(format!("no change email in {lang}: {subjects:?}"));
+    };
+    if !alert.body_text.contains("Boulangerie Exemple — nouveautés") || !alert.body_text.contains("Title") {
+        return Err(format!("the email does not name the change: {}", alert.body_text));
+    }
+    goto(c, home.as_str()).await?;
+    let changes = text(c, "#changes").await?;
+    if !changes.contains("nouveautés") {
+        return Err(format!("the change is not on the URL's page: {changes:?}"));
+    }
+    goto(c, &format!("{base}/monitor/alerts")).await?;
+    let alerts = text(c, "#alerts").await?;
+    if !alerts.contains("nouveautés") {
+        return Err(format!("the alert is not listed: {alerts:?}"));
+    }
 
     *step = "cancel";
     goto(c, &format!("{base}/settings/subscriptions")).await?;
