@@ -116,6 +116,24 @@ fn when(state: &State, value: Value) -> String {
     }
 }
 
+/// `when_short(ts)`: an instant in Paris time for tables (`04/12/2026 07:03`).
+fn when_short(state: &State, value: Value) -> String {
+    let lang = state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(Lang::from_code))
+        .unwrap_or_default();
+    match value.as_str().and_then(|s| s.parse::<jiff::Timestamp>().ok()) {
+        Some(t) => {
+            let zoned = t.to_zoned(kernel::clock::paris());
+            match lang {
+                Lang::Fr => zoned.strftime("%d/%m/%Y %H:%M").to_string(),
+                Lang::En => zoned.strftime("%Y-%m-%d %H:%M").to_string(),
+            }
+        }
+        None => String::new(),
+    }
+}
+
 impl Views {
     pub fn new() -> Views {
         let mut env = Environment::new();
@@ -126,6 +144,7 @@ impl Views {
         }
         env.add_function("t", translate);
         env.add_filter("when", when);
+        env.add_filter("when_short", when_short);
         Views { env }
     }
 

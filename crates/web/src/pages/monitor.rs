@@ -76,8 +76,9 @@ fn cadence_label(minutes: u32, lang: Lang) -> String {
     match (minutes, lang) {
         (1440, Lang::Fr) => "Chaque jour".into(),
         (1440, Lang::En) => "Daily".into(),
-        (m, Lang::Fr) if m % 60 == 0 => format!("Toutes les {} h", m / 60),
-        (m, Lang::En) if m % 60 == 0 && m == 60 => "Hourly".into(),
+        (60, Lang::Fr) => "Toutes les heures".into(),
+        (m, Lang::Fr) if m % 60 == 0 => format!("Toutes les {} heures", m / 60),
+        (60, Lang::En) => "Hourly".into(),
         (m, Lang::En) if m % 60 == 0 => format!("Every {} hours", m / 60),
         (m, Lang::Fr) => format!("Toutes les {m} min"),
         (m, Lang::En) => format!("Every {m} minutes"),
