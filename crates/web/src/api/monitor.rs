@@ -471,7 +471,7 @@ impl From<Added> for AddedBody {
 
 /// Who is told, and how.
 #[derive(Serialize, ToSchema)]
-pub struct SettingsBody {
+pub struct MonitorSettingsBody {
     /// Who receives alerts; empty: the account's administrators.
     pub recipients: Vec<String>,
     /// Checks that must see a change before it is reported (1: at once; default 2).
@@ -480,9 +480,9 @@ pub struct SettingsBody {
     pub reminder_minutes: Option<u32>,
 }
 
-impl From<&MonitorSettings> for SettingsBody {
-    fn from(s: &MonitorSettings) -> SettingsBody {
-        SettingsBody {
+impl From<&MonitorSettings> for MonitorSettingsBody {
+    fn from(s: &MonitorSettings) -> MonitorSettingsBody {
+        MonitorSettingsBody {
             recipients: s.recipients.clone(),
             confirm_checks: s.confirm_checks,
             reminder_minutes: s.reminder_minutes,
@@ -546,7 +546,7 @@ pub struct NewMaintenanceBody {
 }
 
 #[derive(Deserialize, ToSchema)]
-pub struct SettingsInputBody {
+pub struct MonitorSettingsInput {
     /// Email addresses (20 at most); empty: the account's administrators.
     #[serde(default)]
     recipients: Vec<String>,
@@ -1056,20 +1056,20 @@ async fn list_alerts(
 }
 
 #[utoipa::path(get, path = "/api/v1/monitor/settings", tag = "monitor", security(("bearer" = [])),
-    responses((status = 200, body = SettingsBody), (status = 403, body = crate::error::Problem)))]
+    responses((status = 200, body = MonitorSettingsBody), (status = 403, body = crate::error::Problem)))]
 async fn get_settings(State(s): State<WebState>, ApiUser(p): ApiUser) -> Result<Response, ApiError> {
     let account = account_of(&p)?;
     let settings = s.app.monitor_settings(account).await.map_err(e(p.user.lang))?;
-    Ok(ok(SettingsBody::from(&settings)))
+    Ok(ok(MonitorSettingsBody::from(&settings)))
 }
 
-#[utoipa::path(put, path = "/api/v1/monitor/settings", tag = "monitor", security(("bearer" = [])), request_body = SettingsInputBody,
-    responses((status = 200, body = SettingsBody), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
+#[utoipa::path(put, path = "/api/v1/monitor/settings", tag = "monitor", security(("bearer" = [])), request_body = MonitorSettingsInput,
+    responses((status = 200, body = MonitorSettingsBody), (status = 403, body = crate::error::Problem), (status = 422, body = crate::error::Problem)))]
 async fn put_settings(
     State(s): State<WebState>,
     client: Client,
     ApiUser(p): ApiUser,
-    ApiJson(body): ApiJson<SettingsInputBody>,
+    ApiJson(body): ApiJson<MonitorSettingsInput>,
 ) -> Result<Response, ApiError> {
     let account = admin_account(&p)?;
     let lang = p.user.lang;
@@ -1086,7 +1086,7 @@ async fn put_settings(
         )
         .await
         .map_err(e(lang))?;
-    Ok(ok(SettingsBody::from(&settings)))
+    Ok(ok(MonitorSettingsBody::from(&settings)))
 }
 
 /// Every site, URL and observed value of the account (OSX-NO-ARCHIVE's export).

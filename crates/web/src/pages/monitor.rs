@@ -8,7 +8,7 @@
 use super::{NoticeQuery, Page, admin_account, error_page, forbidden, form_failure, not_found, see_other, ser};
 use crate::WebState;
 use crate::api::monitor::{
-    AlertBody, SettingsBody, SiteBody, UrlBody, UrlDetailBody, export_file, maintenance_input, site_detail, url_filter,
+    AlertBody, MonitorSettingsBody, SiteBody, UrlBody, UrlDetailBody, export_file, maintenance_input, site_detail, url_filter,
     usage_body,
 };
 use crate::auth::{Client, CsrfForm, CsrfToken, CsrfUpload, MaybeUser, PageUser};
@@ -766,7 +766,7 @@ async fn settings_page(
     };
     match s.app.monitor_settings(account).await {
         Ok(settings) => {
-            let body = SettingsBody::from(&settings);
+            let body = MonitorSettingsBody::from(&settings);
             let form = SettingsForm {
                 recipients: body.recipients.join("\n"),
                 confirm_checks: body.confirm_checks.to_string(),
