@@ -767,10 +767,18 @@ impl App {
         if store::monitor::get_site(&mut tx, account, site).await?.is_none() {
             return Err(AppError::NotFound);
         }
-        let latest_due = now
-            .checked_add(SignedDuration::from_mins(i64::from(cadence.minutes())))
-            .unwrap_or(now);
-        let n = store::monitor::set_cadence(&mut tx, account, site, tool, cadence.minutes(), latest_due).await?;
+        let n = store::monitor::set_cadence(&mut tx, account, site, tool, cadence.minutes()).await?;
+        // A shorter cadence applies within one new period, each URL at its own spread place,
+        // not after the due time the old cadence had set.
+        let sooner: Vec<(UrlId, Timestamp)> = store::monitor::due_times(&mut tx, account, site, tool)
+            .await?
+            .into_iter()
+            .filter_map(|(id, due)| {
+                let next = next_due(id.to_string().as_bytes(), cadence, now);
+                (next < due).then_some((id, next))
+            })
+            .collect();
+        store::monitor::reschedule(&mut tx, &sooner).await?;
         record(
             &mut tx,
             actor,

@@ -455,22 +455,58 @@ pub async fn set_cadence(
     site: SiteId,
     tool: Tool,
     cadence_minutes: u32,
-    latest_due: Timestamp,
 ) -> Result<u64> {
-    // A shorter cadence takes effect within one new period, not after the old one's due time.
     let done = sqlx::query(
-        "UPDATE monitor_urls SET cadence_minutes = $4, \
-         next_due_at = CASE WHEN next_due_at > $5 THEN $5 ELSE next_due_at END \
-         WHERE account_id = $1 AND site_id = $2 AND tool = $3",
+        "UPDATE monitor_urls SET cadence_minutes = $4 WHERE account_id = $1 AND site_id = $2 AND tool = $3",
     )
     .bind(account.to_string())
     .bind(site.to_string())
     .bind(tool.code())
     .bind(i64::from(cadence_minutes))
-    .bind(us(latest_due))
     .execute(conn)
     .await?;
     Ok(done.rows_affected())
+}
+
+/// When each of a site's URLs of one tool is next due.
+pub async fn due_times(
+    conn: &mut AnyConnection,
+    account: AccountId,
+    site: SiteId,
+    tool: Tool,
+) -> Result<Vec<(UrlId, Timestamp)>> {
+    let rows =
+        sqlx::query("SELECT id, next_due_at FROM monitor_urls WHERE account_id = $1 AND site_id = $2 AND tool = $3")
+            .bind(account.to_string())
+            .bind(site.to_string())
+            .bind(tool.code())
+            .fetch_all(conn)
+            .await?;
+    rows.iter()
+        .map(|r| Ok((get_id(r, "id")?, get_ts(r, "next_due_at")?)))
+        .collect()
+}
+
+/// Sets URLs' next due times, a few hundred rows per statement.
+pub async fn reschedule(conn: &mut AnyConnection, due: &[(UrlId, Timestamp)]) -> Result<()> {
+    for chunk in due.chunks(400) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+            .collect();
+        // A CTE of VALUES reads the same on SQLite and PostgreSQL, unlike UPDATE … FROM.
+        let sql = format!(
+            "WITH due(id, at) AS (VALUES {}) \
+             UPDATE monitor_urls SET next_due_at = (SELECT at FROM due WHERE due.id = monitor_urls.id) \
+             WHERE id IN (SELECT id FROM due)",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, at) in chunk {
+            q = q.bind(id.to_string()).bind(us(*at));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// Filters of a site's URL list.

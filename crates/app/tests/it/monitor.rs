@@ -474,6 +474,27 @@ async fn checks_come_back_at_their_cadence_spread_over_it() {
             .monitor_set_cadence(&admin, w.account, site.id, Tool::Http, 5, t2)
             .await
             .expect("every 5 minutes again");
+        let due: Vec<Timestamp> = w
+            .app
+            .monitor_urls(
+                w.account,
+                site.id,
+                &UrlFilter {
+                    limit: 50,
+                    ..UrlFilter::default()
+                },
+            )
+            .await
+            .expect("urls")
+            .urls
+            .iter()
+            .map(|u| u.next_due_at)
+            .collect();
+        assert!(due.iter().all(|d| *d <= t2 + SignedDuration::from_mins(5)), "{due:?}");
+        assert!(
+            due.iter().any(|d| *d != due[0]),
+            "still spread over the cadence: {due:?}"
+        );
         let soon = w
             .app
             .monitor_run_due("w1", t2 + SignedDuration::from_mins(5), 100)

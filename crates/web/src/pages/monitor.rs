@@ -8,8 +8,8 @@
 use super::{NoticeQuery, Page, admin_account, error_page, forbidden, form_failure, not_found, see_other, ser};
 use crate::WebState;
 use crate::api::monitor::{
-    AlertBody, MonitorSettingsBody, SiteBody, UrlBody, UrlDetailBody, export_file, maintenance_input, site_detail, url_filter,
-    usage_body,
+    AlertBody, MonitorSettingsBody, SiteBody, UrlBody, UrlDetailBody, export_file, maintenance_input, site_detail,
+    url_filter, usage_body,
 };
 use crate::auth::{Client, CsrfForm, CsrfToken, CsrfUpload, MaybeUser, PageUser};
 use app::auth::Principal;
