@@ -53,6 +53,14 @@ fn account_of(p: &Principal) -> Result<AccountId, ApiError> {
         .ok_or_else(|| ApiError::new(StatusCode::FORBIDDEN, "account_required", None, p.user.lang))
 }
 
+/// The caller's account, language, and the instant the account lives at (test clocks apply).
+async fn scope(s: &WebState, p: &Principal) -> Result<(AccountId, Lang, Timestamp), ApiError> {
+    let account = account_of(p)?;
+    let lang = p.user.lang;
+    let now = s.app.now_for(Some(account)).await.map_err(e(lang))?;
+    Ok((account, lang, now))
+}
+
 fn ts(t: Timestamp) -> String {
     t.to_string()
 }
@@ -720,9 +728,7 @@ async fn add_site(
     ApiUser(p): ApiUser,
     ApiJson(body): ApiJson<NewSiteBody>,
 ) -> Result<Response, ApiError> {
-    let account = account_of(&p)?;
-    let lang = p.user.lang;
-    let now = s.app.now_for(Some(account)).await.map_err(e(lang))?;
+    let (account, lang, now) = scope(&s, &p).await?;
     let site = s
         .app
         .monitor_add_site(&client.actor(&p), account, &body.site, now)
@@ -739,10 +745,8 @@ async fn get_site(
     ApiUser(p): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let account = account_of(&p)?;
-    let lang = p.user.lang;
+    let (account, lang, now) = scope(&s, &p).await?;
     let id: SiteId = parse(&id, lang)?;
-    let now = s.app.now_for(Some(account)).await.map_err(e(lang))?;
     Ok(ok(site_detail(&s, account, id, now).await.map_err(e(lang))?))
 }
 
@@ -850,10 +854,8 @@ async fn import_urls(
     Path(id): Path<String>,
     body: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
-    let account = account_of(&p)?;
-    let lang = p.user.lang;
+    let (account, lang, now) = scope(&s, &p).await?;
     let id: SiteId = parse(&id, lang)?;
-    let now = s.app.now_for(Some(account)).await.map_err(e(lang))?;
     let added = s
         .app
         .monitor_add_urls(&client.actor(&p), account, id, UrlSource::Csv(body.to_vec()), now)
@@ -879,10 +881,8 @@ async fn add_ping(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewPingBody>,
 ) -> Result<Response, ApiError> {
-    let account = account_of(&p)?;
-    let lang = p.user.lang;
+    let (account, lang, now) = scope(&s, &p).await?;
     let id: SiteId = parse(&id, lang)?;
-    let now = s.app.now_for(Some(account)).await.map_err(e(lang))?;
     let url = s
         .app
         .monitor_add_ping(&client.actor(&p), account, id, &body.target, now)
@@ -902,10 +902,8 @@ async fn add_backlink(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<NewBacklinkBody>,
 ) -> Result<Response, ApiError> {
-    let account = account_of(&p)?;
-    let lang = p.user.lang;
+    let (account, lang, now) = scope(&s, &p).await?;
     let id: SiteId = parse(&id, lang)?;
-    let now = s.app.now_for(Some(account)).await.map_err(e(lang))?;
     let url = s
         .app
         .monitor_add_backlink(&client.actor(&p), account, id, &body.page, &body.target, now)
@@ -930,11 +928,9 @@ async fn set_cadence(
     Path(id): Path<String>,
     ApiJson(body): ApiJson<CadenceBody>,
 ) -> Result<Response, ApiError> {
-    let account = account_of(&p)?;
-    let lang = p.user.lang;
+    let (account, lang, now) = scope(&s, &p).await?;
     let id: SiteId = parse(&id, lang)?;
     let tool = tool_of(&body.tool, "tool", lang)?;
-    let now = s.app.now_for(Some(account)).await.map_err(e(lang))?;
     let urls = s
         .app
         .monitor_set_cadence(&client.actor(&p), account, id, tool, body.minutes, now)
@@ -951,10 +947,8 @@ async fn list_maintenance(
     ApiUser(p): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let account = account_of(&p)?;
-    let lang = p.user.lang;
+    let (account, lang, now) = scope(&s, &p).await?;
     let id: SiteId = parse(&id, lang)?;
-    let now = s.app.now_for(Some(account)).await.map_err(e(lang))?;
     let detail = site_detail(&s, account, id, now).await.map_err(e(lang))?;
     Ok(ok(detail.maintenance))
 }
@@ -992,10 +986,8 @@ async fn delete_maintenance(
     ApiUser(p): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let account = account_of(&p)?;
-    let lang = p.user.lang;
+    let (account, lang, now) = scope(&s, &p).await?;
     let id: MaintenanceId = parse(&id, lang)?;
-    let now = s.app.now_for(Some(account)).await.map_err(e(lang))?;
     s.app
         .monitor_delete_maintenance(&client.actor(&p), account, id, now)
         .await
@@ -1023,10 +1015,8 @@ async fn delete_url(
     ApiUser(p): ApiUser,
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
-    let account = account_of(&p)?;
-    let lang = p.user.lang;
+    let (account, lang, now) = scope(&s, &p).await?;
     let id: UrlId = parse(&id, lang)?;
-    let now = s.app.now_for(Some(account)).await.map_err(e(lang))?;
     s.app
         .monitor_delete_url(&client.actor(&p), account, id, now)
         .await

@@ -294,6 +294,12 @@ struct SiteRequest<'a> {
     id: &'a str,
 }
 
+impl<'a> SiteRequest<'a> {
+    fn new(s: &'a WebState, client: &'a Client, csrf: &'a CsrfToken, p: &'a Principal, id: &'a str) -> Self {
+        SiteRequest { s, client, csrf, p, id }
+    }
+}
+
 /// Runs one of the site page's forms: on success back to the page with a notice, on failure
 /// the page again with the errors beside the form that failed.
 async fn site_form<T, F>(r: SiteRequest<'_>, form: &'static str, values: BTreeMap<String, String>, run: F) -> Response
@@ -400,13 +406,7 @@ async fn add_urls(
     let values = BTreeMap::from([("url".to_string(), form.url), ("urls".to_string(), form.urls)]);
     let actor = client.actor(&p);
     site_form(
-        SiteRequest {
-            s: &s,
-            client: &client,
-            csrf: &csrf,
-            p: &p,
-            id: &id,
-        },
+        SiteRequest::new(&s, &client, &csrf, &p, &id),
         name,
         values,
         async |account, site, now| s.app.monitor_add_urls(&actor, account, site, source, now).await,
@@ -424,13 +424,7 @@ async fn import_urls(
 ) -> Response {
     let actor = client.actor(&p);
     site_form(
-        SiteRequest {
-            s: &s,
-            client: &client,
-            csrf: &csrf,
-            p: &p,
-            id: &id,
-        },
+        SiteRequest::new(&s, &client, &csrf, &p, &id),
         "csv",
         BTreeMap::new(),
         async |account, site, now| {
@@ -459,13 +453,7 @@ async fn add_ping(
     let actor = client.actor(&p);
     let values = BTreeMap::from([("target".to_string(), form.target.clone())]);
     site_form(
-        SiteRequest {
-            s: &s,
-            client: &client,
-            csrf: &csrf,
-            p: &p,
-            id: &id,
-        },
+        SiteRequest::new(&s, &client, &csrf, &p, &id),
         "ping",
         values,
         async |account, site, now| s.app.monitor_add_ping(&actor, account, site, &form.target, now).await,
@@ -494,13 +482,7 @@ async fn add_backlink(
         ("target".to_string(), form.target.clone()),
     ]);
     site_form(
-        SiteRequest {
-            s: &s,
-            client: &client,
-            csrf: &csrf,
-            p: &p,
-            id: &id,
-        },
+        SiteRequest::new(&s, &client, &csrf, &p, &id),
         "backlink",
         values,
         async |account, site, now| {
@@ -534,13 +516,7 @@ async fn set_cadence(
         _ => "cadence_http",
     };
     site_form(
-        SiteRequest {
-            s: &s,
-            client: &client,
-            csrf: &csrf,
-            p: &p,
-            id: &id,
-        },
+        SiteRequest::new(&s, &client, &csrf, &p, &id),
         name,
         BTreeMap::new(),
         async |account, site, now| {
@@ -582,13 +558,7 @@ async fn add_maintenance(
         ("note".to_string(), form.note.clone()),
     ]);
     site_form(
-        SiteRequest {
-            s: &s,
-            client: &client,
-            csrf: &csrf,
-            p: &p,
-            id: &id,
-        },
+        SiteRequest::new(&s, &client, &csrf, &p, &id),
         "maintenance",
         values,
         async |account, site, now| {
