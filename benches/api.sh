@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures an authenticated API GET against the ceiling of the same server (/healthz), with wrk.
-# Usage: bench/api.sh [duration] [connections]   (needs: cargo build --release -p comptoir; wrk)
+# Usage: benches/api.sh [duration] [connections]   (needs: cargo build --release -p comptoir; wrk)
 set -euo pipefail
+# The binary path below is relative to the repository root, one level above benches/.
 cd "$(dirname "$0")/.."
 duration=${1:-30s}
 connections=${2:-64}
