@@ -23,6 +23,23 @@ impl App {
         ctx: &C,
         now: Timestamp,
     ) -> Result<EmailId, AppError> {
+        let (email, delivery) = self.compose_email(account, to, lang, template, ctx, now)?;
+        store::emails::insert(&mut *conn, &email).await?;
+        jobs::enqueue(conn, delivery, now).await?;
+        Ok(email.id)
+    }
+
+    /// The outbox row of one email and the job that delivers it, written by the caller (one
+    /// at a time, or many per statement in a billing run).
+    pub(crate) fn compose_email<C: Serialize>(
+        &self,
+        account: Option<AccountId>,
+        to: &str,
+        lang: Lang,
+        template: &str,
+        ctx: &C,
+        now: Timestamp,
+    ) -> Result<(StoredEmail, jobs::JobSpec), AppError> {
         let rendered = self.templates.render(template, lang, ctx)?;
         let email = StoredEmail {
             id: EmailId::new(),
@@ -38,18 +55,16 @@ impl App {
             created_at: now,
             sent_at: None,
         };
-        store::emails::insert(&mut *conn, &email).await?;
         // Delivery runs in real time even for sandbox accounts: a test clock decides when
         // things happen, not whether the resulting email leaves.
-        let spec = jobs::JobSpec::new(
+        let delivery = jobs::JobSpec::new(
             DELIVER,
             serde_json::json!({ "email_id": email.id }),
             crate::system_now(),
         )
         .unique(format!("email:{}", email.id))
         .max_attempts(10);
-        jobs::enqueue(conn, spec, now).await?;
-        Ok(email.id)
+        Ok((email, delivery))
     }
 
     /// The outbox, newest first.

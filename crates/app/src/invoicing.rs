@@ -5,7 +5,7 @@
 //! same transaction, so a rerun or a restart after a crash bills nothing twice and skips no
 //! number.
 
-use crate::trail::record;
+use crate::trail::{self, record};
 use crate::{Actor, App, AppError};
 use billing::invoice::{InvoiceLine, arrears_lines, period_lines_at, price_in_force, totals};
 use billing::offer::{LateInterest, PaymentTerms};
@@ -73,10 +73,6 @@ impl Batch {
             .collect();
         Ok(batch)
     }
-
-    fn admins_of(&self, account: AccountId) -> &[platform::model::User] {
-        self.admins.get(&account).map_or(&[][..], Vec::as_slice)
-    }
 }
 
 /// What a billing run did.
@@ -115,6 +111,53 @@ fn mentions(offer: &billing::Offer, due_on: Date) -> serde_json::Value {
     })
 }
 
+/// An invoice worked out and not written yet: a billing run gathers a whole batch of accounts'
+/// before writing them with a few statements.
+struct Planned {
+    buyer: platform::model::Account,
+    offer: std::sync::Arc<billing::Offer>,
+    billing_date: Date,
+    lines: Vec<(Option<SubscriptionId>, InvoiceLine)>,
+    /// The (subscription, period key) pairs it bills, recorded as billed with it.
+    periods: Vec<(SubscriptionId, String)>,
+}
+
+/// The day an invoice is issued when finalized on `today`: its billing point, or later when
+/// reviewed after it.
+fn issue_date(invoice: &StoredInvoice, today: Date) -> Result<Date, AppError> {
+    let billing_date: Date = invoice.billing_date.parse().map_err(unexpected)?;
+    Ok(billing_date.max(today))
+}
+
+/// The draft as finalized on `today` under `number` of its issue year's series: dated, with
+/// its due date and mentions.
+fn finalized(
+    invoice: &StoredInvoice,
+    offer: &billing::Offer,
+    today: Date,
+    number: i64,
+    now: Timestamp,
+) -> Result<StoredInvoice, AppError> {
+    let issued_on = issue_date(invoice, today)?;
+    let due_on = offer
+        .payment
+        .as_ref()
+        .map(|p| p.terms.due_on(issued_on, issued_on))
+        .transpose()
+        .map_err(unexpected)?
+        .unwrap_or(issued_on);
+    Ok(StoredInvoice {
+        status: "issued".into(),
+        series: format!("F-{}", issued_on.year()),
+        number: Some(number),
+        issued_on: Some(issued_on.to_string()),
+        due_on: Some(due_on.to_string()),
+        mentions: mentions(offer, due_on),
+        finalized_at: Some(now),
+        ..invoice.clone()
+    })
+}
+
 impl App {
     /// Bills every period of the account's subscriptions that starts on or before `until`
     /// and is not billed yet: one invoice per billing date. Returns the invoices made.
@@ -126,13 +169,11 @@ impl App {
     ) -> Result<Vec<InvoiceId>, AppError> {
         let mut tx = self.db.write().await?;
         let subscriptions = store::subscriptions::list_for_account(&mut tx, account).await?;
-        match self
-            .bill_account_in(&mut tx, account, &subscriptions, until, now, None)
-            .await?
-        {
+        let planned = self.plan_account(&mut tx, account, &subscriptions, until, None).await?;
+        match self.write_invoices(&mut tx, planned, None, now).await? {
             Some(made) => {
                 tx.commit().await?;
-                Ok(made)
+                Ok(made.iter().map(|i| i.id).collect())
             }
             None => {
                 // Another run billed one of these periods meanwhile: everything is left to it.
@@ -142,17 +183,17 @@ impl App {
         }
     }
 
-    /// Bills the account's due periods in the caller's transaction; `None` when another run
-    /// billed one of them meanwhile, and the caller must roll back.
-    async fn bill_account_in(
+    /// Works out the invoices of the account's due periods, one per billing date, for the
+    /// caller to write with [`App::write_invoices`]. Pending plan changes reached and codes
+    /// redeemed are applied in the caller's transaction as they are met.
+    async fn plan_account(
         &self,
         tx: &mut sqlx::AnyConnection,
         account: AccountId,
         subscriptions: &[billing::subscription::Subscription],
         until: Date,
-        now: Timestamp,
         batch: Option<&Batch>,
-    ) -> Result<Option<Vec<InvoiceId>>, AppError> {
+    ) -> Result<Vec<Planned>, AppError> {
         let buyer = match batch.and_then(|b| b.accounts.get(&account)) {
             Some(a) => a.clone(),
             None => store::accounts::get(&mut *tx, account)
@@ -270,7 +311,7 @@ impl App {
                 }
             }
         }
-        let mut made = Vec::new();
+        let mut planned = Vec::new();
         for (billing_date, entries) in due {
             if entries.is_empty() {
                 continue;
@@ -279,54 +320,160 @@ impl App {
                 .get(&billing_date)
                 .cloned()
                 .ok_or_else(|| unexpected("an offer for every billing date"))?;
-            let lines: Vec<(Option<SubscriptionId>, InvoiceLine)> =
-                entries.iter().map(|(s, _, l, _)| (Some(*s), l.clone())).collect();
-            let invoice = self
-                .issue_invoice(
-                    &mut *tx,
-                    &buyer,
-                    &offer,
-                    billing_date,
-                    &lines,
-                    now,
-                    batch.map(|b| b.admins_of(account)),
-                )
-                .await?;
-            let mut periods: Vec<(SubscriptionId, &String)> = entries.iter().map(|(s, _, _, k)| (*s, k)).collect();
+            let mut periods: Vec<(SubscriptionId, String)> =
+                entries.iter().map(|(s, _, _, k)| (*s, k.clone())).collect();
             periods.sort();
             periods.dedup();
-            for (sub, key) in periods {
-                if !store::invoices::mark_billed(&mut *tx, account, sub, key, invoice.id).await? {
-                    return Ok(None);
-                }
-            }
-            made.push(invoice.id);
+            planned.push(Planned {
+                buyer: buyer.clone(),
+                offer,
+                billing_date,
+                lines: entries.into_iter().map(|(s, _, l, _)| (Some(s), l)).collect(),
+                periods,
+            });
         }
-        Ok(Some(made))
+        Ok(planned)
     }
 
     /// Makes one invoice of `lines` (each with the subscription it bills, if any) for the
     /// billing point `billing_date` under `offer`'s payment terms: a draft first, without a
     /// number; finalized at once, or after the operator's review window by a job. The draft
     /// is stored in the caller's transaction.
-    #[allow(clippy::too_many_arguments)] // each is one fact of the invoice; a struct would only rename them
     pub(crate) async fn issue_invoice(
         &self,
         tx: &mut sqlx::AnyConnection,
+        buyer: &platform::model::Account,
+        offer: &std::sync::Arc<billing::Offer>,
+        billing_date: Date,
+        lines: &[(Option<SubscriptionId>, InvoiceLine)],
+        now: Timestamp,
+    ) -> Result<StoredInvoice, AppError> {
+        let planned = Planned {
+            buyer: buyer.clone(),
+            offer: offer.clone(),
+            billing_date,
+            lines: lines.to_vec(),
+            periods: Vec::new(),
+        };
+        self.write_invoices(tx, vec![planned], None, now)
+            .await?
+            .and_then(|mut made| made.pop())
+            .ok_or_else(|| unexpected("an invoice billing no period is always written"))
+    }
+
+    /// Writes planned invoices in the caller's transaction with a few statements whatever
+    /// their number. Finalized at once: their numbers taken a block per series, the invoices
+    /// and lines, their billed periods, audit entries and the administrators' emails. Under a
+    /// review window: the drafts, their billed periods, audit entries and the jobs that
+    /// finalize them.
+    /// `admins` are the accounts' administrators when the caller read them already. `None`
+    /// when another run billed one of the periods meanwhile: the caller must roll back.
+    async fn write_invoices(
+        &self,
+        tx: &mut sqlx::AnyConnection,
+        planned: Vec<Planned>,
+        admins: Option<&HashMap<AccountId, Vec<platform::model::User>>>,
+        now: Timestamp,
+    ) -> Result<Option<Vec<StoredInvoice>>, AppError> {
+        if planned.is_empty() {
+            return Ok(Some(Vec::new()));
+        }
+        let mut made: Vec<(StoredInvoice, Vec<StoredLine>)> = planned
+            .iter()
+            .map(|p| self.draft(&p.buyer, &p.offer, p.billing_date, &p.lines, now))
+            .collect();
+        let review = !self.config.invoice_review.is_zero();
+        if !review {
+            // Finalized in the same transaction: written once, already numbered, in the
+            // order planned, dated on their billing point.
+            let series_of = |p: &Planned| format!("F-{}", p.billing_date.year());
+            let mut counts: BTreeMap<String, i64> = BTreeMap::new();
+            for p in &planned {
+                *counts.entry(series_of(p)).or_default() += 1;
+            }
+            let mut next: BTreeMap<String, i64> = BTreeMap::new();
+            for (series, count) in counts {
+                let first = store::invoices::reserve_numbers(&mut *tx, &series, count).await?;
+                next.insert(series, first);
+            }
+            for (p, (invoice, _)) in planned.iter().zip(made.iter_mut()) {
+                let counter = next
+                    .get_mut(&series_of(p))
+                    .ok_or_else(|| unexpected("a number reserved for every series"))?;
+                *invoice = finalized(invoice, &p.offer, p.billing_date, *counter, now)?;
+                *counter += 1;
+            }
+        }
+        let rows: Vec<(&StoredInvoice, &[StoredLine])> = made.iter().map(|(i, l)| (i, &l[..])).collect();
+        store::invoices::insert_many(&mut *tx, &rows).await?;
+        let periods: Vec<store::invoices::BilledPeriod> = planned
+            .iter()
+            .zip(&made)
+            .flat_map(|(p, (invoice, _))| {
+                p.periods.iter().map(|(sub, key)| store::invoices::BilledPeriod {
+                    account_id: invoice.account_id,
+                    subscription_id: *sub,
+                    period_start: key.clone(),
+                    invoice_id: invoice.id,
+                })
+            })
+            .collect();
+        if store::invoices::mark_billed_many(&mut *tx, &periods).await? < periods.len() as u64 {
+            return Ok(None);
+        }
+        let invoices: Vec<StoredInvoice> = made.into_iter().map(|(i, _)| i).collect();
+        if !review {
+            self.announce_issued(&mut *tx, &invoices, &Actor::system(), now, admins)
+                .await?;
+            return Ok(Some(invoices));
+        }
+        let facts = invoices
+            .iter()
+            .map(|i| {
+                trail::facts(
+                    &Actor::system(),
+                    Some(i.account_id),
+                    "invoice.draft",
+                    Some(("invoice", i.id.to_string())),
+                    now,
+                )
+            })
+            .collect();
+        store::audit::append_many(&mut *tx, facts).await?;
+        let at = now.checked_add(self.config.invoice_review).map_err(unexpected)?;
+        let finalizing = planned
+            .iter()
+            .zip(&invoices)
+            .map(|(p, invoice)| {
+                jobs::JobSpec::new(
+                    FINALIZE_INVOICE,
+                    serde_json::json!({ "account_id": invoice.account_id, "invoice_id": invoice.id }),
+                    at,
+                )
+                .account(invoice.account_id)
+                .clock(p.buyer.clock_id)
+                .unique(format!("{FINALIZE_INVOICE}:{}", invoice.id))
+            })
+            .collect();
+        jobs::enqueue_many(&mut *tx, finalizing, now).await?;
+        Ok(Some(invoices))
+    }
+
+    /// The draft of an invoice of `lines`, without a number, and its lines as stored.
+    fn draft(
+        &self,
         buyer: &platform::model::Account,
         offer: &billing::Offer,
         billing_date: Date,
         lines: &[(Option<SubscriptionId>, InvoiceLine)],
         now: Timestamp,
-        admins: Option<&[platform::model::User]>,
-    ) -> Result<StoredInvoice, AppError> {
-        let account = buyer.id;
+    ) -> (StoredInvoice, Vec<StoredLine>) {
         let plain: Vec<InvoiceLine> = lines.iter().map(|(_, l)| l.clone()).collect();
         let t = totals(&plain);
         let seller = &self.config.seller;
-        let mut invoice = StoredInvoice {
+        let invoice = StoredInvoice {
             id: InvoiceId::new(),
-            account_id: account,
+            account_id: buyer.id,
             kind: "invoice".into(),
             status: "draft".into(),
             series: format!("F-{}", billing_date.year()),
@@ -357,7 +504,7 @@ impl App {
             created_at: now,
             finalized_at: None,
         };
-        let stored_lines: Vec<StoredLine> = lines
+        let stored_lines = lines
             .iter()
             .enumerate()
             .map(|(i, (sub, l))| StoredLine {
@@ -373,35 +520,7 @@ impl App {
                 period_end: l.period.map(|p| p.end.to_string()),
             })
             .collect();
-        if self.config.invoice_review.is_zero() {
-            // Finalized in the same transaction: written once, already numbered.
-            invoice = self.finalized(&mut *tx, &invoice, offer, billing_date, now).await?;
-            store::invoices::insert(&mut *tx, &invoice, &stored_lines).await?;
-            self.announce_issued(&mut *tx, &invoice, &Actor::system(), now, admins)
-                .await?;
-        } else {
-            store::invoices::insert(&mut *tx, &invoice, &stored_lines).await?;
-            record(
-                &mut *tx,
-                &Actor::system(),
-                Some(account),
-                "invoice.draft",
-                Some(("invoice", invoice.id.to_string())),
-                now,
-            )
-            .await?;
-            let at = now.checked_add(self.config.invoice_review).map_err(unexpected)?;
-            let spec = jobs::JobSpec::new(
-                FINALIZE_INVOICE,
-                serde_json::json!({ "account_id": account, "invoice_id": invoice.id }),
-                at,
-            )
-            .account(account)
-            .clock(buyer.clock_id)
-            .unique(format!("{FINALIZE_INVOICE}:{}", invoice.id));
-            jobs::enqueue(&mut *tx, spec, now).await?;
-        }
-        Ok(invoice)
+        (invoice, stored_lines)
     }
 
     /// Finalizes a draft: dated (its billing point, or `today` when reviewed later), numbered
@@ -417,96 +536,87 @@ impl App {
         actor: &Actor,
         now: Timestamp,
     ) -> Result<bool, AppError> {
-        let finalized = self.finalized(&mut *tx, invoice, offer, today, now).await?;
-        if !store::invoices::finalize(&mut *tx, &finalized).await? {
+        let issued_on = issue_date(invoice, today)?;
+        let number = store::invoices::next_number(&mut *tx, &format!("F-{}", issued_on.year())).await?;
+        let done = finalized(invoice, offer, today, number, now)?;
+        if !store::invoices::finalize(&mut *tx, &done).await? {
             return Ok(false);
         }
-        *invoice = finalized;
-        self.announce_issued(&mut *tx, invoice, actor, now, None).await?;
+        *invoice = done;
+        self.announce_issued(&mut *tx, std::slice::from_ref(invoice), actor, now, None)
+            .await?;
         Ok(true)
     }
 
-    /// The draft as finalized on `today`: dated (its billing point, or later when reviewed),
-    /// numbered from its series' counter row, with its due date and mentions.
-    async fn finalized(
-        &self,
-        tx: &mut sqlx::AnyConnection,
-        invoice: &StoredInvoice,
-        offer: &billing::Offer,
-        today: Date,
-        now: Timestamp,
-    ) -> Result<StoredInvoice, AppError> {
-        let billing_date: Date = invoice.billing_date.parse().map_err(unexpected)?;
-        let issued_on = billing_date.max(today);
-        let due_on = offer
-            .payment
-            .as_ref()
-            .map(|p| p.terms.due_on(issued_on, issued_on))
-            .transpose()
-            .map_err(unexpected)?
-            .unwrap_or(issued_on);
-        let series = format!("F-{}", issued_on.year());
-        let number = store::invoices::next_number(&mut *tx, &series).await?;
-        Ok(StoredInvoice {
-            status: "issued".into(),
-            series,
-            number: Some(number),
-            issued_on: Some(issued_on.to_string()),
-            due_on: Some(due_on.to_string()),
-            mentions: mentions(offer, due_on),
-            finalized_at: Some(now),
-            ..invoice.clone()
-        })
-    }
-
-    /// Audits an invoice just issued and emails it to the account's administrators (`admins`
+    /// Audits invoices just issued and emails each to its account's administrators (`admins`
     /// when the caller read them already).
     async fn announce_issued(
         &self,
         tx: &mut sqlx::AnyConnection,
-        invoice: &StoredInvoice,
+        invoices: &[StoredInvoice],
         actor: &Actor,
         now: Timestamp,
-        admins: Option<&[platform::model::User]>,
+        admins: Option<&HashMap<AccountId, Vec<platform::model::User>>>,
     ) -> Result<(), AppError> {
-        let account = invoice.account_id;
-        record(
-            &mut *tx,
-            actor,
-            Some(account),
-            "invoice.issue",
-            Some(("invoice", invoice.id.to_string())),
-            now,
-        )
-        .await?;
-        let number_text = invoice.display_number().unwrap_or_default();
-        let company = invoice.buyer["legal_name"].as_str().unwrap_or_default().to_string();
+        let facts = invoices
+            .iter()
+            .map(|i| {
+                trail::facts(
+                    actor,
+                    Some(i.account_id),
+                    "invoice.issue",
+                    Some(("invoice", i.id.to_string())),
+                    now,
+                )
+            })
+            .collect();
+        store::audit::append_many(&mut *tx, facts).await?;
         let read;
         let admins = match admins {
             Some(a) => a,
             None => {
-                read = store::users::admins_of(&mut *tx, account).await?;
-                &read[..]
+                let accounts: Vec<AccountId> = invoices
+                    .iter()
+                    .map(|i| i.account_id)
+                    .collect::<HashSet<_>>()
+                    .into_iter()
+                    .collect();
+                let mut by_account: HashMap<AccountId, Vec<platform::model::User>> = HashMap::new();
+                for u in store::users::admins_of_many(&mut *tx, &accounts).await? {
+                    if let Some(account) = u.account_id {
+                        by_account.entry(account).or_default().push(u);
+                    }
+                }
+                read = by_account;
+                &read
             }
         };
-        for admin in admins {
-            let ctx = serde_json::json!({
-                "name": admin.name, "company": company, "number": number_text,
-                "date": invoice.issued_on, "due": invoice.due_on,
-                "total": format!("{} €", billing::Cents(invoice.total_incl)),
-                "link": format!("{}/settings/invoices/{}", self.config.public_url, invoice.id),
-            });
-            self.queue_email(
-                &mut *tx,
-                Some(account),
-                &admin.email,
-                admin.lang,
-                "invoice_issued",
-                &ctx,
-                now,
-            )
-            .await?;
+        let mut emails = Vec::new();
+        let mut deliveries = Vec::new();
+        for invoice in invoices {
+            let number_text = invoice.display_number().unwrap_or_default();
+            let company = invoice.buyer["legal_name"].as_str().unwrap_or_default();
+            for admin in admins.get(&invoice.account_id).map_or(&[][..], Vec::as_slice) {
+                let ctx = serde_json::json!({
+                    "name": admin.name, "company": company, "number": number_text,
+                    "date": invoice.issued_on, "due": invoice.due_on,
+                    "total": format!("{} €", billing::Cents(invoice.total_incl)),
+                    "link": format!("{}/settings/invoices/{}", self.config.public_url, invoice.id),
+                });
+                let (email, delivery) = self.compose_email(
+                    Some(invoice.account_id),
+                    &admin.email,
+                    admin.lang,
+                    "invoice_issued",
+                    &ctx,
+                    now,
+                )?;
+                emails.push(email);
+                deliveries.push(delivery);
+            }
         }
+        store::emails::insert_many(&mut *tx, &emails).await?;
+        jobs::enqueue_many(&mut *tx, deliveries, now).await?;
         Ok(())
     }
 
@@ -591,32 +701,45 @@ impl App {
                 by_account.entry(s.account_id).or_default().push(s);
             }
             let prefetched = Batch::read(&mut tx, batch).await?;
-            let mut made = 0;
-            let mut raced = false;
+            // Written together per instant: all of them at the system's, but an account on a
+            // test clock at its own.
+            let mut planned: BTreeMap<Timestamp, Vec<Planned>> = BTreeMap::new();
             for (account, until, now) in &dates {
                 let subscriptions = by_account.remove(account).unwrap_or_default();
+                planned.entry(*now).or_default().extend(
+                    self.plan_account(&mut tx, *account, &subscriptions, *until, Some(&prefetched))
+                        .await?,
+                );
+            }
+            let mut written = Some(0);
+            for (now, invoices) in planned {
                 match self
-                    .bill_account_in(&mut tx, *account, &subscriptions, *until, *now, Some(&prefetched))
+                    .write_invoices(&mut tx, invoices, Some(&prefetched.admins), now)
                     .await?
                 {
-                    Some(invoices) => made += invoices.len(),
+                    Some(made) => written = written.map(|n| n + made.len()),
                     None => {
-                        raced = true;
+                        written = None;
                         break;
                     }
                 }
             }
-            if raced {
-                // Another run got to one of these accounts first: bill them one by one, each
-                // leaving to the other run what it already billed.
-                tx.rollback().await?;
-                made = 0;
-                for (account, until, now) in &dates {
-                    made += self.bill_account(*account, *until, *now).await?.len();
+            let made = match written {
+                Some(made) => {
+                    tx.commit().await?;
+                    made
                 }
-            } else {
-                tx.commit().await?;
-            }
+                None => {
+                    // Another run got to one of these accounts first: bill them one by one,
+                    // each leaving to the other run what it already billed.
+                    tx.rollback().await?;
+                    let mut made = 0;
+                    for (account, until, now) in &dates {
+                        made += self.bill_account(*account, *until, *now).await?.len();
+                    }
+                    made
+                }
+            };
             report.invoices += made;
             report.accounts += batch.len();
             progress(report.accounts, accounts.len());

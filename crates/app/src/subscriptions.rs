@@ -849,9 +849,7 @@ impl App {
         moved.selection = selection;
         store::subscriptions::set_plan(&mut tx, &moved, billing_period).await?;
         store::subscriptions::clear_pending_change(&mut tx, account, id).await?;
-        let invoice = self
-            .issue_invoice(&mut tx, &buyer, &offer, today, &lines, now, None)
-            .await?;
+        let invoice = self.issue_invoice(&mut tx, &buyer, &offer, today, &lines, now).await?;
         record(
             &mut tx,
             actor,
@@ -970,7 +968,7 @@ impl App {
                 period: None,
             };
             let invoice = self
-                .issue_invoice(&mut tx, &buyer, &view.offer, today, &[(Some(id), line)], now, None)
+                .issue_invoice(&mut tx, &buyer, &view.offer, today, &[(Some(id), line)], now)
                 .await?;
             Some(invoice.id)
         } else {

@@ -17,25 +17,33 @@ pub async fn record(
     target: Option<(&'static str, String)>,
     now: Timestamp,
 ) -> Result<ChainedEntry, AppError> {
+    Ok(store::audit::append(conn, facts(actor, account, action, target, now)).await?)
+}
+
+/// What an entry says, before it takes its place in a chain (see [`record`]; many at once go
+/// through `store::audit::append_many`).
+pub(crate) fn facts(
+    actor: &Actor,
+    account: Option<AccountId>,
+    action: &str,
+    target: Option<(&'static str, String)>,
+    now: Timestamp,
+) -> AuditFacts {
     let (target_type, target_id) = match target {
         Some((t, id)) => (Some(t), Some(id)),
         None => (None, None),
     };
-    Ok(store::audit::append(
-        conn,
-        AuditFacts {
-            account_id: account.map(|a| a.to_string()),
-            actor_id: actor.user_id.map(|u| u.to_string()),
-            actor_kind: actor.kind,
-            action: action.to_string(),
-            target_type,
-            target_id,
-            at: now,
-            ip: actor.ip.clone(),
-            user_agent: actor.user_agent.clone(),
-        },
-    )
-    .await?)
+    AuditFacts {
+        account_id: account.map(|a| a.to_string()),
+        actor_id: actor.user_id.map(|u| u.to_string()),
+        actor_kind: actor.kind,
+        action: action.to_string(),
+        target_type,
+        target_id,
+        at: now,
+        ip: actor.ip.clone(),
+        user_agent: actor.user_agent.clone(),
+    }
 }
 
 /// The result of checking every chain.

@@ -164,6 +164,17 @@ pub async fn enqueue(
     store::jobs::enqueue(conn, &spec.job, now).await
 }
 
+/// Enqueues jobs in the caller's transaction, many per statement; those whose unique key is
+/// taken are skipped. Returns how many were enqueued.
+pub async fn enqueue_many(
+    conn: &mut sqlx::AnyConnection,
+    specs: Vec<JobSpec>,
+    now: Timestamp,
+) -> Result<u64, store::StoreError> {
+    let jobs: Vec<NewJob> = specs.into_iter().map(|s| s.job).collect();
+    store::jobs::enqueue_many(conn, &jobs, now).await
+}
+
 /// Exponential backoff: 10 s, 20 s, 40 s… capped at 6 hours.
 pub fn backoff(attempts: i64) -> SignedDuration {
     let exp = attempts.clamp(1, 20) - 1;

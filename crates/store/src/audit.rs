@@ -31,45 +31,99 @@ fn from_row(r: &AnyRow) -> Result<ChainedEntry> {
 /// Appends an entry to its chain (the account's, or the platform's) inside the caller's
 /// transaction, so the action and its trace commit together or not at all.
 pub async fn append(conn: &mut AnyConnection, facts: AuditFacts) -> Result<ChainedEntry> {
-    let chain = facts.account_id.clone().unwrap_or_else(|| PLATFORM_CHAIN.to_string());
-    // Locks the chain's head row (PostgreSQL row lock; SQLite write lock) and reads it, so two
+    // The head row is locked (PostgreSQL row lock; SQLite write lock) as it is read, so two
     // concurrent appends to one chain queue instead of forking it.
-    let head = sqlx::query(
-        "INSERT INTO audit_heads (chain, seq, hash) VALUES ($1, 0, $2) \
-         ON CONFLICT (chain) DO UPDATE SET seq = audit_heads.seq RETURNING seq, hash",
-    )
-    .bind(&chain)
-    .bind(GENESIS_HASH)
-    .fetch_one(&mut *conn)
-    .await?;
-    let entry = ChainedEntry::append(&chain, get_i64(&head, "seq")?, &get_str(&head, "hash")?, facts);
-    let sql = format!(
-        "INSERT INTO audit_log ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-    );
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(&entry.chain)
-        .bind(entry.seq)
-        .bind(entry.account_id.as_deref())
-        .bind(entry.actor_id.as_deref())
-        .bind(&entry.actor_kind)
-        .bind(&entry.action)
-        .bind(entry.target_type.as_deref())
-        .bind(entry.target_id.as_deref())
-        .bind(entry.at_micros)
-        .bind(&entry.context_digest)
-        .bind(entry.ip.as_deref())
-        .bind(entry.user_agent.as_deref())
-        .bind(&entry.prev_hash)
-        .bind(&entry.hash)
-        .execute(&mut *conn)
-        .await?;
-    sqlx::query("UPDATE audit_heads SET seq = $2, hash = $3 WHERE chain = $1")
-        .bind(&entry.chain)
-        .bind(entry.seq)
-        .bind(&entry.hash)
-        .execute(conn)
-        .await?;
-    Ok(entry)
+    append_many(conn, vec![facts])
+        .await?
+        .pop()
+        .ok_or_else(|| crate::corrupt("audit_log", "no entry appended"))
+}
+
+/// Appends entries in the caller's transaction, each after the one before it on its chain, with
+/// a few statements whatever their number: the heads are locked and read at once, the entries
+/// written many rows per statement, the heads moved at once. Returns the entries in the order
+/// given.
+pub async fn append_many(conn: &mut AnyConnection, facts: Vec<AuditFacts>) -> Result<Vec<ChainedEntry>> {
+    if facts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let chain_of = |f: &AuditFacts| f.account_id.clone().unwrap_or_else(|| PLATFORM_CHAIN.to_string());
+    // Sorted and once each: two runs lock common heads in the same order (no deadlock), and
+    // PostgreSQL refuses an upsert that touches one row twice.
+    let chains: Vec<String> = facts
+        .iter()
+        .map(chain_of)
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let mut heads: std::collections::HashMap<String, (i64, String)> = std::collections::HashMap::new();
+    for chunk in chains.chunks(crate::rows_per_statement(2)) {
+        let tuples: Vec<String> = (0..chunk.len()).map(|i| format!("(${}, 0, $1)", i + 2)).collect();
+        let sql = format!(
+            "INSERT INTO audit_heads (chain, seq, hash) VALUES {} \
+             ON CONFLICT (chain) DO UPDATE SET seq = audit_heads.seq RETURNING chain, seq, hash",
+            tuples.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(GENESIS_HASH);
+        for chain in chunk {
+            q = q.bind(chain.as_str());
+        }
+        for row in q.fetch_all(&mut *conn).await? {
+            heads.insert(get_str(&row, "chain")?, (get_i64(&row, "seq")?, get_str(&row, "hash")?));
+        }
+    }
+    let mut entries = Vec::with_capacity(facts.len());
+    for f in facts {
+        let chain = chain_of(&f);
+        let head = heads
+            .get_mut(&chain)
+            .ok_or_else(|| crate::corrupt("audit_heads", &chain))?;
+        let entry = ChainedEntry::append(&chain, head.0, &head.1, f);
+        *head = (entry.seq, entry.hash.clone());
+        entries.push(entry);
+    }
+    for chunk in entries.chunks(crate::rows_per_statement(14)) {
+        let sql = format!(
+            "INSERT INTO audit_log ({COLUMNS}) VALUES {}",
+            crate::value_tuples(chunk.len(), 14)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for e in chunk {
+            q = q
+                .bind(&e.chain)
+                .bind(e.seq)
+                .bind(e.account_id.as_deref())
+                .bind(e.actor_id.as_deref())
+                .bind(&e.actor_kind)
+                .bind(&e.action)
+                .bind(e.target_type.as_deref())
+                .bind(e.target_id.as_deref())
+                .bind(e.at_micros)
+                .bind(&e.context_digest)
+                .bind(e.ip.as_deref())
+                .bind(e.user_agent.as_deref())
+                .bind(&e.prev_hash)
+                .bind(&e.hash);
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let moved: Vec<(&String, &(i64, String))> = heads.iter().collect();
+    for chunk in moved.chunks(crate::rows_per_statement(3)) {
+        // A CTE of VALUES reads the same on SQLite and PostgreSQL, unlike UPDATE … FROM.
+        let sql = format!(
+            "WITH moved(chain, seq, hash) AS (VALUES {}) \
+             UPDATE audit_heads SET seq = (SELECT seq FROM moved WHERE moved.chain = audit_heads.chain), \
+             hash = (SELECT hash FROM moved WHERE moved.chain = audit_heads.chain) \
+             WHERE chain IN (SELECT chain FROM moved)",
+            crate::value_tuples(chunk.len(), 3)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (chain, (seq, hash)) in chunk {
+            q = q.bind(chain.as_str()).bind(*seq).bind(hash.as_str());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(entries)
 }
 
 /// Filters for reading a trail.

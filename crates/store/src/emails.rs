@@ -45,22 +45,34 @@ fn from_row(r: &AnyRow) -> Result<StoredEmail> {
 }
 
 pub async fn insert(conn: &mut AnyConnection, e: &StoredEmail) -> Result<()> {
-    let sql = format!("INSERT INTO emails ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)");
-    sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(e.id.to_string())
-        .bind(e.account_id.map(|a| a.to_string()))
-        .bind(&e.to_addr)
-        .bind(&e.lang)
-        .bind(&e.template)
-        .bind(&e.subject)
-        .bind(&e.body_text)
-        .bind(&e.status)
-        .bind(e.transport.as_deref())
-        .bind(e.error.as_deref())
-        .bind(us(e.created_at))
-        .bind(e.sent_at.map(us))
-        .execute(conn)
-        .await?;
+    insert_many(conn, std::slice::from_ref(e)).await
+}
+
+/// Inserts emails into the outbox, many rows per statement.
+pub async fn insert_many(conn: &mut AnyConnection, emails: &[StoredEmail]) -> Result<()> {
+    for chunk in emails.chunks(crate::rows_per_statement(12)) {
+        let sql = format!(
+            "INSERT INTO emails ({COLUMNS}) VALUES {}",
+            crate::value_tuples(chunk.len(), 12)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for e in chunk {
+            q = q
+                .bind(e.id.to_string())
+                .bind(e.account_id.map(|a| a.to_string()))
+                .bind(&e.to_addr)
+                .bind(&e.lang)
+                .bind(&e.template)
+                .bind(&e.subject)
+                .bind(&e.body_text)
+                .bind(&e.status)
+                .bind(e.transport.as_deref())
+                .bind(e.error.as_deref())
+                .bind(us(e.created_at))
+                .bind(e.sent_at.map(us));
+        }
+        q.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 

@@ -90,68 +90,104 @@ fn from_row(row: &AnyRow) -> Result<StoredInvoice> {
 /// locked until it commits, so two runs never take the same number, and a rolled-back run
 /// gives its number back — no gap, no duplicate.
 pub async fn next_number(conn: &mut AnyConnection, series: &str) -> Result<i64> {
+    reserve_numbers(conn, series, 1).await
+}
+
+/// Takes the next `count` numbers of a series at once and returns the first: a billing run
+/// numbers a whole batch with one statement. Same guarantees as [`next_number`].
+pub async fn reserve_numbers(conn: &mut AnyConnection, series: &str, count: i64) -> Result<i64> {
     sqlx::query("INSERT INTO invoice_counters (series, next_number) VALUES ($1, 1) ON CONFLICT (series) DO NOTHING")
         .bind(series)
         .execute(&mut *conn)
         .await?;
-    let n: i64 = sqlx::query_scalar(
-        "UPDATE invoice_counters SET next_number = next_number + 1 WHERE series = $1 RETURNING next_number - 1",
+    let first: i64 = sqlx::query_scalar(
+        "UPDATE invoice_counters SET next_number = next_number + $2 WHERE series = $1 RETURNING next_number - $2",
     )
     .bind(series)
+    .bind(count)
     .fetch_one(&mut *conn)
     .await?;
-    Ok(n)
+    Ok(first)
 }
 
 pub async fn insert(conn: &mut AnyConnection, i: &StoredInvoice, lines: &[StoredLine]) -> Result<()> {
-    sqlx::query(
-        "INSERT INTO invoices (id, account_id, kind, status, series, number, issued_on, due_on, billing_date, seller, buyer, \
-         mentions, total_excl, total_vat, total_incl, vat_breakdown, created_at, finalized_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
-    )
-    .bind(i.id.to_string())
-    .bind(i.account_id.to_string())
-    .bind(&i.kind)
-    .bind(&i.status)
-    .bind(&i.series)
-    .bind(i.number)
-    .bind(i.issued_on.as_deref())
-    .bind(i.due_on.as_deref())
-    .bind(&i.billing_date)
-    .bind(i.seller.to_string())
-    .bind(i.buyer.to_string())
-    .bind(i.mentions.to_string())
-    .bind(i.total_excl)
-    .bind(i.total_vat)
-    .bind(i.total_incl)
-    .bind(i.vat_breakdown.to_string())
-    .bind(us(i.created_at))
-    .bind(us_opt(i.finalized_at))
-    .execute(&mut *conn)
-    .await?;
-    for l in lines {
-        sqlx::query(
-            "INSERT INTO invoice_lines (id, invoice_id, account_id, subscription_id, position, kind, description, quantity, \
-             unit_price_micros, vat_rate_bp, amount, period_start, period_end) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
-        )
-        .bind(kernel::JobId::new().to_string())
-        .bind(i.id.to_string())
-        .bind(i.account_id.to_string())
-        .bind(l.subscription_id.map(|s| s.to_string()))
-        .bind(l.position)
-        .bind(&l.kind)
-        .bind(&l.description)
-        .bind(l.quantity)
-        .bind(l.unit_price_micros)
-        .bind(l.vat_rate_bp)
-        .bind(l.amount)
-        .bind(l.period_start.as_deref())
-        .bind(l.period_end.as_deref())
-        .execute(&mut *conn)
-        .await?;
+    insert_many(conn, &[(i, lines)]).await
+}
+
+const LINE_COLUMNS: &str = "id, invoice_id, account_id, subscription_id, position, kind, description, quantity, \
+     unit_price_micros, vat_rate_bp, amount, period_start, period_end";
+
+/// Inserts invoices with their lines, many rows per statement.
+pub async fn insert_many(conn: &mut AnyConnection, invoices: &[(&StoredInvoice, &[StoredLine])]) -> Result<()> {
+    for chunk in invoices.chunks(crate::rows_per_statement(18)) {
+        let sql = format!(
+            "INSERT INTO invoices ({COLUMNS}) VALUES {}",
+            crate::value_tuples(chunk.len(), 18)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (i, _) in chunk {
+            q = q
+                .bind(i.id.to_string())
+                .bind(i.account_id.to_string())
+                .bind(&i.kind)
+                .bind(&i.status)
+                .bind(&i.series)
+                .bind(i.number)
+                .bind(i.issued_on.as_deref())
+                .bind(i.due_on.as_deref())
+                .bind(&i.billing_date)
+                .bind(i.seller.to_string())
+                .bind(i.buyer.to_string())
+                .bind(i.mentions.to_string())
+                .bind(i.total_excl)
+                .bind(i.total_vat)
+                .bind(i.total_incl)
+                .bind(i.vat_breakdown.to_string())
+                .bind(us(i.created_at))
+                .bind(us_opt(i.finalized_at));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    let lines: Vec<(&StoredInvoice, &StoredLine)> = invoices
+        .iter()
+        .flat_map(|(i, lines)| lines.iter().map(move |l| (*i, l)))
+        .collect();
+    for chunk in lines.chunks(crate::rows_per_statement(13)) {
+        let sql = format!(
+            "INSERT INTO invoice_lines ({LINE_COLUMNS}) VALUES {}",
+            crate::value_tuples(chunk.len(), 13)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (i, l) in chunk {
+            q = q
+                .bind(kernel::JobId::new().to_string())
+                .bind(i.id.to_string())
+                .bind(i.account_id.to_string())
+                .bind(l.subscription_id.map(|s| s.to_string()))
+                .bind(l.position)
+                .bind(&l.kind)
+                .bind(&l.description)
+                .bind(l.quantity)
+                .bind(l.unit_price_micros)
+                .bind(l.vat_rate_bp)
+                .bind(l.amount)
+                .bind(l.period_start.as_deref())
+                .bind(l.period_end.as_deref());
+        }
+        q.execute(&mut *conn).await?;
     }
     Ok(())
+}
+
+/// A subscription's period and the invoice that bills it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BilledPeriod {
+    pub account_id: AccountId,
+    pub subscription_id: SubscriptionId,
+    /// The period's first day (`YYYY-MM-DD`), or the end date for what an ended subscription
+    /// owes in arrears.
+    pub period_start: String,
+    pub invoice_id: InvoiceId,
 }
 
 /// Records that a subscription's period is billed by `invoice`; false when it already was.
@@ -162,17 +198,36 @@ pub async fn mark_billed(
     period_start: &str,
     invoice: InvoiceId,
 ) -> Result<bool> {
-    let done = sqlx::query(
-        "INSERT INTO billed_periods (subscription_id, period_start, account_id, invoice_id) VALUES ($1, $2, $3, $4) \
-         ON CONFLICT (subscription_id, period_start) DO NOTHING",
-    )
-    .bind(subscription.to_string())
-    .bind(period_start)
-    .bind(account.to_string())
-    .bind(invoice.to_string())
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+    let period = BilledPeriod {
+        account_id: account,
+        subscription_id: subscription,
+        period_start: period_start.to_string(),
+        invoice_id: invoice,
+    };
+    Ok(mark_billed_many(conn, std::slice::from_ref(&period)).await? == 1)
+}
+
+/// Records billed periods, skipping those already recorded; returns how many were new, so a
+/// caller that expected them all new knows another run got to some first.
+pub async fn mark_billed_many(conn: &mut AnyConnection, periods: &[BilledPeriod]) -> Result<u64> {
+    let mut added = 0;
+    for chunk in periods.chunks(crate::rows_per_statement(4)) {
+        let sql = format!(
+            "INSERT INTO billed_periods (subscription_id, period_start, account_id, invoice_id) VALUES {} \
+             ON CONFLICT (subscription_id, period_start) DO NOTHING",
+            crate::value_tuples(chunk.len(), 4)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for p in chunk {
+            q = q
+                .bind(p.subscription_id.to_string())
+                .bind(p.period_start.as_str())
+                .bind(p.account_id.to_string())
+                .bind(p.invoice_id.to_string());
+        }
+        added += q.execute(&mut *conn).await?.rows_affected();
+    }
+    Ok(added)
 }
 
 /// Finalizes a draft: its number, dates, mentions and finalization instant; `false` when it

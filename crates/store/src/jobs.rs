@@ -79,27 +79,60 @@ pub enum EnqueueError {
 /// Enqueues a job in the caller's transaction.
 pub async fn enqueue(conn: &mut AnyConnection, job: &NewJob, now: Timestamp) -> Result<JobId, EnqueueError> {
     let id = JobId::new();
-    // ON CONFLICT DO NOTHING keeps a duplicate from aborting the caller's PostgreSQL transaction.
-    let done = sqlx::query(
-        "INSERT INTO jobs (id, kind, payload, account_id, clock_id, unique_key, state, run_at, attempts, max_attempts, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, 'available', $7, 0, $8, $9) ON CONFLICT DO NOTHING",
-    )
-    .bind(id.to_string())
-    .bind(&job.kind)
-    .bind(job.payload.to_string())
-    .bind(job.account_id.map(|a| a.to_string()))
-    .bind(job.clock_id.map(|c| c.to_string()))
-    .bind(job.unique_key.as_deref())
-    .bind(us(job.run_at))
-    .bind(job.max_attempts)
-    .bind(us(now))
-    .execute(conn)
-    .await
-    .map_err(StoreError::from)?;
-    if done.rows_affected() == 0 {
+    if insert_jobs(conn, &[(id, job)], now).await? == 0 {
         return Err(EnqueueError::Duplicate(job.unique_key.clone().unwrap_or_default()));
     }
     Ok(id)
+}
+
+/// Enqueues jobs in the caller's transaction, many rows per statement; a job whose unique key
+/// is taken is skipped. Returns how many were enqueued.
+pub async fn enqueue_many(conn: &mut AnyConnection, jobs: &[NewJob], now: Timestamp) -> Result<u64> {
+    let with_ids: Vec<(JobId, &NewJob)> = jobs.iter().map(|j| (JobId::new(), j)).collect();
+    insert_jobs(conn, &with_ids, now).await
+}
+
+async fn insert_jobs(conn: &mut AnyConnection, jobs: &[(JobId, &NewJob)], now: Timestamp) -> Result<u64> {
+    let mut added = 0;
+    for chunk in jobs.chunks(crate::rows_per_statement(9)) {
+        // Eight parameters per row, then the creation instant all rows share.
+        let created = chunk.len() * 8 + 1;
+        let tuples: Vec<String> = (0..chunk.len())
+            .map(|r| {
+                let p: Vec<String> = (1..=8).map(|c| format!("${}", r * 8 + c)).collect();
+                format!(
+                    "({}, {}, {}, {}, {}, {}, 'available', {}, 0, {}, ${created})",
+                    p[0], p[1], p[2], p[3], p[4], p[5], p[6], p[7]
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO jobs (id, kind, payload, account_id, clock_id, unique_key, state, run_at, attempts, max_attempts, \
+             created_at) VALUES {} ON CONFLICT DO NOTHING",
+            tuples.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (id, job) in chunk {
+            q = q
+                .bind(id.to_string())
+                .bind(&job.kind)
+                .bind(job.payload.to_string())
+                .bind(job.account_id.map(|a| a.to_string()))
+                .bind(job.clock_id.map(|c| c.to_string()))
+                .bind(job.unique_key.as_deref())
+                .bind(us(job.run_at))
+                .bind(job.max_attempts);
+        }
+        // ON CONFLICT DO NOTHING keeps a duplicate from aborting the caller's PostgreSQL
+        // transaction.
+        added += q
+            .bind(us(now))
+            .execute(&mut *conn)
+            .await
+            .map_err(StoreError::from)?
+            .rows_affected();
+    }
+    Ok(added)
 }
 
 /// Claims the next due real-time job (or one whose lease expired) for `worker`.

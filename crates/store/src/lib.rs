@@ -349,6 +349,34 @@ pub(crate) async fn rows_for_ids(
     Ok(out)
 }
 
+/// The VALUES list of a multi-row statement: `rows` tuples of `cols` bind parameters, numbered
+/// from `$1` row after row (`($1, $2), ($3, $4)`).
+pub(crate) fn value_tuples(rows: usize, cols: usize) -> String {
+    let mut out = String::with_capacity(rows * cols * 5);
+    for r in 0..rows {
+        if r > 0 {
+            out.push_str(", ");
+        }
+        out.push('(');
+        for c in 0..cols {
+            if c > 0 {
+                out.push_str(", ");
+            }
+            out.push('$');
+            out.push_str(&(r * cols + c + 1).to_string());
+        }
+        out.push(')');
+    }
+    out
+}
+
+/// Rows one multi-row statement carries for a table of `cols` columns: one round trip for many
+/// rows, while the bind parameters stay well under SQLite's bound (32,766) and the statement
+/// cheap to parse.
+pub(crate) fn rows_per_statement(cols: usize) -> usize {
+    (12_000 / cols.max(1)).clamp(1, 500)
+}
+
 /// Of `accounts`, those that appear in `table`'s `account_id` column: a billing run skips the
 /// per-account queries of features an account does not use (price notices, codes).
 pub async fn accounts_present_in(
