@@ -1,5 +1,6 @@
-//! Closes one billing period for N subscriptions and compares the rate with the ceiling: the raw
-//! insert rate of the same rows (invoice, line, billed period, outbox email, audit entry).
+//! Closes one billing period for N subscriptions and compares the rate with the ceiling: the
+//! same rows (invoice, line, billed period, outbox email and its job, audit entry) written with
+//! the same multi-row statements and nothing else.
 //!
 //! ```sh
 //! cargo run --release -p app --example billing_bench -- 100000            # SQLite
@@ -18,11 +19,18 @@ use billing::subscription::{Subscription, SubscriptionState};
 use billing::{BillingPeriod, Selection};
 use jiff::Timestamp;
 use kernel::{AccountId, SubscriptionId};
+use platform::audit::AuditFacts;
 use std::time::Instant;
+use store::emails::StoredEmail;
+use store::invoices::{BilledPeriod, StoredInvoice};
+use store::jobs::NewJob;
 use store::sqlx;
 use store::testkit::TestDatabase;
 
+/// Accounts seeded per transaction.
 const BATCH: usize = 2_000;
+/// Invoices per transaction of the ceiling: the run's batch.
+const RUN_BATCH: usize = 500;
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -122,79 +130,97 @@ async fn main() -> Result<()> {
         report.invoices as f64 / run
     );
     println!(
-        "ceiling (raw inserts of the same rows, {BATCH} per transaction): {n} in {raw:.2} s = {:.0} invoices/s",
+        "ceiling (the same rows through the same multi-row writes, {RUN_BATCH} per transaction): {n} in {raw:.2} s = {:.0} invoices/s",
         n as f64 / raw
     );
     database.finish().await;
     Ok(())
 }
 
-/// The same rows the run writes per invoice, inserted with no logic around them: an invoice,
-/// its line, its billed period, an outbox email and an audit entry.
+/// The same rows the run writes per invoice — an invoice and its line, its billed period, an
+/// outbox email with its delivery job, an audit entry on the account's chain — copied from the
+/// run's first invoice and written with the same multi-row statements, 500 invoices per
+/// transaction as the run, with nothing read, worked out or rendered: the write path's limit.
 async fn raw_inserts(db: &store::Db, n: usize) -> Result<()> {
-    let (account, template) = {
+    let (invoice, lines, email) = {
         let mut tx = db.read().await?;
-        let row: (String, String) = sqlx::query_as("SELECT account_id, id FROM invoices LIMIT 1")
+        let (account, id): (String, String) = sqlx::query_as("SELECT account_id, id FROM invoices LIMIT 1")
             .fetch_one(&mut *tx)
             .await?;
+        let (invoice, lines) = store::invoices::get(&mut tx, account.parse()?, id.parse()?)
+            .await?
+            .context("the run's first invoice")?;
+        let email = store::emails::list(&mut tx, None, 1, 0)
+            .await?
+            .pop()
+            .context("an email of the run")?;
         tx.commit().await?;
-        row
+        (invoice, lines, email)
     };
-    for chunk in (0..n).collect::<Vec<_>>().chunks(BATCH) {
+    let mut series_number = 0;
+    for chunk in (0..n).collect::<Vec<_>>().chunks(RUN_BATCH) {
+        let invoices: Vec<StoredInvoice> = chunk
+            .iter()
+            .map(|_| {
+                series_number += 1;
+                StoredInvoice {
+                    id: kernel::InvoiceId::new(),
+                    series: "R-2026".into(),
+                    number: Some(series_number),
+                    ..invoice.clone()
+                }
+            })
+            .collect();
+        let rows: Vec<(&StoredInvoice, &[store::invoices::StoredLine])> =
+            invoices.iter().map(|i| (i, &lines[..])).collect();
+        let periods: Vec<BilledPeriod> = invoices
+            .iter()
+            .map(|i| BilledPeriod {
+                account_id: i.account_id,
+                subscription_id: SubscriptionId::new(),
+                period_start: "2026-01-01".into(),
+                invoice_id: i.id,
+            })
+            .collect();
+        let emails: Vec<StoredEmail> = invoices
+            .iter()
+            .map(|_| StoredEmail {
+                id: kernel::EmailId::new(),
+                ..email.clone()
+            })
+            .collect();
+        let deliveries: Vec<NewJob> = emails
+            .iter()
+            .map(|e| NewJob {
+                kind: "email.deliver".into(),
+                payload: serde_json::json!({ "email_id": e.id }),
+                account_id: None,
+                clock_id: None,
+                unique_key: Some(format!("email:{}", e.id)),
+                run_at: e.created_at,
+                max_attempts: 10,
+            })
+            .collect();
+        let facts: Vec<AuditFacts> = invoices
+            .iter()
+            .map(|i| AuditFacts {
+                account_id: Some(i.account_id.to_string()),
+                actor_id: None,
+                actor_kind: "system",
+                action: "invoice.issue".into(),
+                target_type: Some("invoice"),
+                target_id: Some(i.id.to_string()),
+                at: i.created_at,
+                ip: None,
+                user_agent: None,
+            })
+            .collect();
         let mut tx = db.write().await?;
-        for i in chunk {
-            let id = kernel::InvoiceId::new().to_string();
-            sqlx::query(
-                "INSERT INTO invoices (id, account_id, kind, status, series, number, issued_on, due_on, billing_date, \
-                 seller, buyer, mentions, total_excl, total_vat, total_incl, vat_breakdown, created_at, finalized_at) \
-                 SELECT $1, account_id, kind, status, 'R-2026', $2, issued_on, due_on, billing_date, seller, buyer, \
-                 mentions, total_excl, total_vat, total_incl, vat_breakdown, created_at, finalized_at \
-                 FROM invoices WHERE id = $3",
-            )
-            .bind(&id)
-            .bind(*i as i64 + 1)
-            .bind(&template)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO invoice_lines (id, invoice_id, account_id, subscription_id, position, kind, description, \
-                 quantity, unit_price_micros, vat_rate_bp, amount, period_start, period_end) \
-                 SELECT $1, $2, account_id, subscription_id, position, kind, description, quantity, unit_price_micros, \
-                 vat_rate_bp, amount, period_start, period_end FROM invoice_lines WHERE invoice_id = $3",
-            )
-            .bind(kernel::InvoiceId::new().to_string())
-            .bind(&id)
-            .bind(&template)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO billed_periods (subscription_id, period_start, account_id, invoice_id) \
-                 VALUES ($1, '2026-01-01', $2, $3)",
-            )
-            .bind(SubscriptionId::new().to_string())
-            .bind(&account)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO emails (id, account_id, to_addr, lang, template, subject, body_text, status, created_at) \
-                 SELECT $1, account_id, to_addr, lang, template, subject, body_text, status, created_at FROM emails \
-                 WHERE template = 'invoice_issued' LIMIT 1",
-            )
-            .bind(kernel::InvoiceId::new().to_string())
-            .execute(&mut *tx)
-            .await?;
-            sqlx::query(
-                "INSERT INTO audit_log (chain, seq, account_id, actor_kind, action, target_type, target_id, at, \
-                 context_digest, prev_hash, hash) VALUES ('bench', $1, $2, 'system', 'invoice.issue', 'invoice', $3, 0, \
-                 '', '', '')",
-            )
-            .bind(*i as i64)
-            .bind(&account)
-            .bind(&id)
-            .execute(&mut *tx)
-            .await?;
-        }
+        store::invoices::insert_many(&mut tx, &rows).await?;
+        store::invoices::mark_billed_many(&mut tx, &periods).await?;
+        store::audit::append_many(&mut tx, facts).await?;
+        store::emails::insert_many(&mut tx, &emails).await?;
+        store::jobs::enqueue_many(&mut tx, &deliveries, email.created_at).await?;
         tx.commit().await?;
     }
     Ok(())

@@ -109,12 +109,12 @@ pub async fn append_many(conn: &mut AnyConnection, facts: Vec<AuditFacts>) -> Re
     }
     let moved: Vec<(&String, &(i64, String))> = heads.iter().collect();
     for chunk in moved.chunks(crate::rows_per_statement(3)) {
-        // A CTE of VALUES reads the same on SQLite and PostgreSQL, unlike UPDATE … FROM.
+        // A CTE names the VALUES' columns the same way on SQLite and PostgreSQL; the join of
+        // UPDATE … FROM keeps it linear (a correlated subquery per row is quadratic).
         let sql = format!(
             "WITH moved(chain, seq, hash) AS (VALUES {}) \
-             UPDATE audit_heads SET seq = (SELECT seq FROM moved WHERE moved.chain = audit_heads.chain), \
-             hash = (SELECT hash FROM moved WHERE moved.chain = audit_heads.chain) \
-             WHERE chain IN (SELECT chain FROM moved)",
+             UPDATE audit_heads SET seq = moved.seq, hash = moved.hash FROM moved \
+             WHERE audit_heads.chain = moved.chain",
             crate::value_tuples(chunk.len(), 3)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));

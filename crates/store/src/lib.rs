@@ -371,10 +371,11 @@ pub(crate) fn value_tuples(rows: usize, cols: usize) -> String {
 }
 
 /// Rows one multi-row statement carries for a table of `cols` columns: one round trip for many
-/// rows, while the bind parameters stay well under SQLite's bound (32,766) and the statement
-/// cheap to parse.
+/// rows, the bind parameters well under SQLite's bound (32,766). Measured with the billing
+/// run (BENCHMARKS.md): 50 rows beat 500 on both backends — SQLite's binding through sqlx
+/// costs more than linearly in the parameters of one statement.
 pub(crate) fn rows_per_statement(cols: usize) -> usize {
-    (12_000 / cols.max(1)).clamp(1, 500)
+    (12_000 / cols.max(1)).clamp(1, 50)
 }
 
 /// Of `accounts`, those that appear in `table`'s `account_id` column: a billing run skips the
