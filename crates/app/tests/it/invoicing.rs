@@ -777,3 +777,112 @@ async fn lines_in_arrears_are_billed_after_their_period_and_at_the_end() {
     })
     .await;
 }
+
+/// A run over more accounts than one batch, with more rows than one statement carries: every
+/// invoice numbered once with no gap in the order written, each period billed once, each
+/// administrator emailed, and every account's audit chain still whole.
+#[tokio::test]
+async fn a_run_over_many_accounts_numbers_them_all_without_gaps_and_keeps_every_chain() {
+    use billing::subscription::{Subscription, SubscriptionState};
+    use billing::{BillingPeriod, Selection};
+    use store::sqlx;
+    const ACCOUNTS: usize = 620; // a batch of 500 and a second one; 50 rows per statement
+    on_every_backend(async |db| {
+        let w = World::new(db).await;
+        let now = jiff::Timestamp::now();
+        let today = kernel::clock::paris_date(now);
+        let template_admin = w.principal(ADMIN).await.user.id;
+        let mut tx = w.db.write().await.expect("write");
+        for i in 0..ACCOUNTS {
+            let account = kernel::AccountId::new();
+            sqlx::query(
+                "INSERT INTO accounts (id, legal_name, siren, vat_number, address_line, postal_code, city, country, \
+                 status, terms_version_id, terms_accepted_at, created_at) \
+                 SELECT $1, legal_name, siren, vat_number, address_line, postal_code, city, country, status, \
+                 terms_version_id, terms_accepted_at, created_at FROM accounts WHERE id = $2",
+            )
+            .bind(account.to_string())
+            .bind(w.account.to_string())
+            .execute(&mut *tx)
+            .await
+            .expect("account");
+            sqlx::query(
+                "INSERT INTO users (id, account_id, email, name, password_hash, role, lang, status, email_verified_at, \
+                 created_at) SELECT $1, $2, $3, name, password_hash, role, lang, status, email_verified_at, created_at \
+                 FROM users WHERE id = $4",
+            )
+            .bind(kernel::UserId::new().to_string())
+            .bind(account.to_string())
+            .bind(format!("admin{i}@many.test"))
+            .bind(template_admin.to_string())
+            .execute(&mut *tx)
+            .await
+            .expect("admin");
+            let subscription = Subscription {
+                id: kernel::SubscriptionId::new(),
+                account_id: account,
+                offer_key: "oseox".into(),
+                offer_version: 1,
+                selection: Selection::new("s", BillingPeriod::Monthly),
+                state: SubscriptionState::Active,
+                auto_renew: true,
+                subscribed_at: now,
+                subscribed_by: None,
+                activated_at: Some(now),
+                activated_by: None,
+                billing_starts_on: Some(today),
+                ends_on: None,
+                ended_at: None,
+                cancel_requested_at: None,
+                cancel_way: None,
+                pending: None,
+            };
+            store::subscriptions::insert(&mut tx, &subscription, Some(BillingPeriod::Monthly))
+                .await
+                .expect("subscription");
+        }
+        tx.commit().await.expect("commit");
+
+        let report = w.app.billing_run(None, |_, _| {}).await.expect("run");
+        assert_eq!(report.invoices, ACCOUNTS);
+        let mut all = Vec::new();
+        loop {
+            let page = w
+                .app
+                .all_invoices(&app::invoicing::InvoiceFilter::default(), 500, all.len() as i64)
+                .await
+                .expect("invoices");
+            if page.is_empty() {
+                break;
+            }
+            all.extend(page);
+        }
+        let series = format!("F-{}", today.year());
+        let mut numbers: Vec<i64> = all
+            .iter()
+            .filter(|i| i.series == series)
+            .filter_map(|i| i.number)
+            .collect();
+        numbers.sort_unstable();
+        assert_eq!(
+            numbers,
+            (1..=ACCOUNTS as i64).collect::<Vec<_>>(),
+            "gapless, each number once"
+        );
+        assert_eq!(w.count("billed_periods").await, ACCOUNTS as i64);
+        assert_eq!(w.count("invoice_lines").await, ACCOUNTS as i64);
+        let mut mailed = w.app.outbox(None, 500, 0).await.expect("outbox");
+        mailed.extend(w.app.outbox(None, 500, 500).await.expect("outbox"));
+        let issued: Vec<_> = mailed.iter().filter(|e| e.template == "invoice_issued").collect();
+        assert_eq!(issued.len(), ACCOUNTS, "one email per administrator");
+        assert!(issued.iter().all(|e| e.to_addr.ends_with("@many.test")));
+        let verified = w.app.verify_audit(|_, _| {}).await.expect("verify");
+        assert!(verified.breaks.is_empty(), "{:?}", verified.breaks);
+        assert!(verified.entries >= ACCOUNTS as u64);
+
+        // A rerun finds everything billed: no invoice, no number taken.
+        assert_eq!(w.app.billing_run(None, |_, _| {}).await.expect("rerun").invoices, 0);
+        assert_eq!(w.count("invoices").await, ACCOUNTS as i64);
+    })
+    .await;
+}
