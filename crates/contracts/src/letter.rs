@@ -165,10 +165,15 @@ pub fn letter_effect(
     };
     Ok(match terms.renewal() {
         Renewal::Tacit { .. } => {
-            // The coming renewal is the first not before the day of sending: what the sender
-            // aimed at. (With no notice, the renewal day itself is still the last day.)
+            // The coming renewal is what the sender aimed at: the first after the day of
+            // sending, as the running term is counted in `deadlines` (on a renewal day the new
+            // term has begun). The renewal day itself still counts when its last day is that
+            // very day, as with no notice: otherwise a letter sent on the last day shown for
+            // the next renewal would be called too late for the one that just happened.
             let mut index = 0;
-            while terms.term_end(index).is_some_and(|end| end < sent_on) {
+            while terms.term_end(index).is_some_and(|end| {
+                end < sent_on || (end == sent_on && last_day_for(end, terms.notice(), region).date < sent_on)
+            }) {
                 index += 1;
             }
             let coming = index;

@@ -318,6 +318,28 @@ fn a_letter_sent_too_late_applies_at_the_following_renewal() {
     assert_eq!(err.field_error().code, "way_not_accepted");
 }
 
+// clause: CTR-LETTER
+/// When the notice is as long as the renewal period, a renewal day is also the last day for
+/// the next renewal: a letter sent that day is in time for the next one, not "too late" for
+/// the renewal that just happened.
+#[test]
+fn a_letter_sent_on_a_renewal_day_that_is_also_the_last_day_is_in_time() {
+    let t = terms(date(2025, 2, 10), 12, Renewal::Tacit { months: 3 }, Notice::Months(3));
+    let renewal_day = date(2026, 2, 10);
+    let d = deadlines(&t, renewal_day, METRO);
+    let Exit::Deadline { ends_on, last_day, .. } = &d.exit else {
+        panic!("expected a deadline: {:?}", d.exit)
+    };
+    assert_eq!((last_day.date, ends_on.date), (renewal_day, date(2026, 5, 10)));
+    let e = letter_effect(&t, SendingWay::Email, renewal_day, METRO).unwrap();
+    assert_eq!(e.ends_on, date(2026, 5, 10));
+    assert_eq!(e.outcome, LetterOutcome::InTime { last_day: renewal_day });
+    // A day later, the next renewal is missed.
+    let e = letter_effect(&t, SendingWay::Email, date(2026, 2, 11), METRO).unwrap();
+    assert_eq!(e.ends_on, date(2026, 8, 10));
+    assert!(matches!(e.outcome, LetterOutcome::TooLate { missed, .. } if missed == date(2026, 5, 10)));
+}
+
 // clause: CTR-LETTER (open-ended and ending contracts)
 #[test]
 fn letters_on_open_ended_and_ending_contracts() {
