@@ -109,12 +109,13 @@ pub async fn append_many(conn: &mut AnyConnection, facts: Vec<AuditFacts>) -> Re
     }
     let moved: Vec<(&String, &(i64, String))> = heads.iter().collect();
     for chunk in moved.chunks(crate::rows_per_statement(3)) {
-        // A CTE names the VALUES' columns the same way on SQLite and PostgreSQL; the join of
-        // UPDATE … FROM keeps it linear (a correlated subquery per row is quadratic).
+        // An upsert finds each head through the primary key on both backends whatever the
+        // planner knows of the table: an UPDATE joined to a VALUES list was planned as a scan
+        // of every head on PostgreSQL, quadratic over a billing run of new accounts. Every head
+        // exists (upserted above, in this transaction), so this always updates.
         let sql = format!(
-            "WITH moved(chain, seq, hash) AS (VALUES {}) \
-             UPDATE audit_heads SET seq = moved.seq, hash = moved.hash FROM moved \
-             WHERE audit_heads.chain = moved.chain",
+            "INSERT INTO audit_heads (chain, seq, hash) VALUES {} \
+             ON CONFLICT (chain) DO UPDATE SET seq = excluded.seq, hash = excluded.hash",
             crate::value_tuples(chunk.len(), 3)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
