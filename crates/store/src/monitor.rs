@@ -775,6 +775,27 @@ pub async fn timeline(
 }
 
 /// Every observation of an account, oldest first (the export).
+/// The last response times (ms) of an account's checked URLs, fastest first: latency
+/// percentiles without reading every URL's snapshot.
+pub async fn response_times(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<i64>> {
+    let times: Vec<i64> = sqlx::query_scalar(
+        "SELECT response_ms FROM monitor_urls WHERE account_id = $1 AND response_ms IS NOT NULL ORDER BY response_ms",
+    )
+    .bind(account.to_string())
+    .fetch_all(conn)
+    .await?;
+    Ok(times)
+}
+
+/// How many observed values an account's history keeps.
+pub async fn count_observations(conn: &mut AnyConnection, account: AccountId) -> Result<i64> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM monitor_observations WHERE account_id = $1")
+        .bind(account.to_string())
+        .fetch_one(conn)
+        .await?;
+    Ok(n)
+}
+
 pub async fn all_observations(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<Observation>> {
     let mut out = Vec::new();
     let mut rows = sqlx::query(
