@@ -774,7 +774,6 @@ pub async fn timeline(
     rows.iter().map(observation_from_row).collect()
 }
 
-/// Every observation of an account, oldest first (the export).
 /// The last response times (ms) of an account's checked URLs, fastest first: latency
 /// percentiles without reading every URL's snapshot.
 pub async fn response_times(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<i64>> {
@@ -796,6 +795,7 @@ pub async fn count_observations(conn: &mut AnyConnection, account: AccountId) ->
     Ok(n)
 }
 
+/// Every observation of an account, oldest first (the export).
 pub async fn all_observations(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<Observation>> {
     let mut out = Vec::new();
     let mut rows = sqlx::query(
