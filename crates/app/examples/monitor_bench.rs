@@ -1,6 +1,6 @@
 //! The monitor end to end: checks of URLs served by a local web server, each one fetched,
 //! extracted, compared with the URL's last snapshot and stored, through the scheduler every
-//! worker runs (`App::monitor_run_due`).
+//! worker runs (`App::monitor_run_all_due`: overlapping runs of `App::monitor_run_due`).
 //!
 //! ```sh
 //! benches/monitor/serve.sh 18080 &               # nginx with 500 pages of ~50 KB
@@ -111,14 +111,10 @@ async fn main() -> anyhow::Result<()> {
         let now = t0 + SignedDuration::from_hours(2 * round as i64);
         let cpu = cpu_seconds();
         let started = Instant::now();
-        let mut checked = 0;
-        loop {
-            let report = app.monitor_run_due("bench", now, 1000).await?;
-            if report.checked + report.deferred == 0 {
-                break;
-            }
-            checked += report.checked;
-        }
+        let checked = app
+            .monitor_run_all_due("bench", now, app::monitor::CLAIM_BATCH)
+            .await?
+            .checked;
         let wall = started.elapsed().as_secs_f64();
         let cpu = cpu_seconds() - cpu;
         let mut tx = db.read().await?;

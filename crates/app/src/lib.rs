@@ -103,6 +103,9 @@ pub struct App {
     /// The monitor's network side, built on first use from `probe_config`.
     probe: Arc<std::sync::OnceLock<probe::Probe>>,
     probe_config: Arc<std::sync::Mutex<probe::ProbeConfig>>,
+    /// Checks in flight in this process, shared by every concurrent run: runs overlap (one
+    /// stores its batch while the next fetches), the total stays at the cap.
+    check_slots: Arc<tokio::sync::Semaphore>,
 }
 
 /// The effective dates of every terms version, kept briefly in memory: every authenticated
@@ -132,6 +135,7 @@ impl App {
             offer_cache: Arc::new(offers::OfferCache::default()),
             probe: Arc::new(std::sync::OnceLock::new()),
             probe_config: Arc::new(std::sync::Mutex::new(monitor::probe_config_for(&config_public_url))),
+            check_slots: Arc::new(tokio::sync::Semaphore::new(monitor::DEFAULT_CONCURRENCY)),
         };
         app.registry = Arc::new(handlers::registry(&app));
         app

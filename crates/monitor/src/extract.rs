@@ -201,8 +201,93 @@ fn decode_attr(v: &str) -> String {
 /// memory with it).
 const MAX_ELEMENT_TEXT: usize = 2048;
 
+/// The words of `text`, exactly as `str::split_whitespace` gives them (Unicode White_Space
+/// separates), but without decoding every character: a page's text is mostly ASCII, classified
+/// by a table, and a non-ASCII character can only be a space when its lead byte is one of the
+/// four that start White_Space characters (U+0085 and U+00A0; U+1680; U+2000–U+205F; U+3000).
+/// The visible-text hash runs over every word of every page, so this is the check's hot loop.
+pub fn words(text: &str) -> Words<'_> {
+    Words { text, at: 0 }
+}
+
+/// The iterator of [`words`].
+pub struct Words<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+/// What a byte says about a space starting at it: 0, none (an ASCII letter, a continuation
+/// byte, the lead byte of a character that is never a space); 1, an ASCII space as
+/// `char::is_whitespace` counts them (tab, line feed, vertical tab, form feed, carriage return,
+/// space: vertical tab included, unlike `u8::is_ascii_whitespace`); 2, the lead byte of a
+/// character that may be a space (0xC2, 0xE1, 0xE2, 0xE3), to decode.
+const fn byte_classes() -> [u8; 256] {
+    let mut t = [0u8; 256];
+    t[0x09] = 1;
+    t[0x0A] = 1;
+    t[0x0B] = 1;
+    t[0x0C] = 1;
+    t[0x0D] = 1;
+    t[0x20] = 1;
+    t[0xC2] = 2;
+    t[0xE1] = 2;
+    t[0xE2] = 2;
+    t[0xE3] = 2;
+    t
+}
+static BYTE_CLASS: [u8; 256] = byte_classes();
+
+impl Words<'_> {
+    /// The width of the space starting at `i` (a character boundary), 0 when none does.
+    fn space_width(&self, i: usize) -> usize {
+        match BYTE_CLASS[self.text.as_bytes()[i] as usize] {
+            0 => 0,
+            1 => 1,
+            _ => match self.text[i..].chars().next() {
+                Some(c) if c.is_whitespace() => c.len_utf8(),
+                _ => 0,
+            },
+        }
+    }
+}
+
+impl<'a> Iterator for Words<'a> {
+    type Item = &'a str;
+
+    fn next(&mut self) -> Option<&'a str> {
+        let bytes = self.text.as_bytes();
+        let len = bytes.len();
+        let mut i = self.at;
+        loop {
+            if i >= len {
+                self.at = len;
+                return None;
+            }
+            match self.space_width(i) {
+                0 => break,
+                w => i += w,
+            }
+        }
+        let start = i;
+        loop {
+            // The tight loop: bytes that can never start a space.
+            while i < len && BYTE_CLASS[bytes[i] as usize] == 0 {
+                i += 1;
+            }
+            if i >= len || self.space_width(i) > 0 {
+                break;
+            }
+            // A character with a space's lead byte that is not one: 0xC2 leads two bytes,
+            // 0xE1–0xE3 three.
+            i += if bytes[i] == 0xC2 { 2 } else { 3 };
+        }
+        self.at = i;
+        Some(&self.text[start..i])
+    }
+}
+
 fn push_words_capped(buf: &mut String, text: &str) {
-    for w in text.split_whitespace() {
+    for w in words(text) {
         if buf.len() + w.len() >= MAX_ELEMENT_TEXT {
             break;
         }
@@ -214,7 +299,7 @@ fn push_words_capped(buf: &mut String, text: &str) {
 }
 
 fn push_words(buf: &mut String, text: &str) {
-    for w in text.split_whitespace() {
+    for w in words(text) {
         if !buf.is_empty() {
             buf.push(' ');
         }
@@ -261,19 +346,19 @@ impl State {
             }
             return;
         }
-        let mut words = std::mem::take(&mut self.scratch);
-        words.clear();
-        for w in text.split_whitespace() {
-            if self.hashed_any || !words.is_empty() {
-                words.push(' ');
+        let mut joined = std::mem::take(&mut self.scratch);
+        joined.clear();
+        for w in words(&text) {
+            if self.hashed_any || !joined.is_empty() {
+                joined.push(' ');
             }
-            words.push_str(w);
+            joined.push_str(w);
         }
-        if !words.is_empty() {
-            self.hasher.update(words.as_bytes());
+        if !joined.is_empty() {
+            self.hasher.update(joined.as_bytes());
             self.hashed_any = true;
         }
-        self.scratch = words;
+        self.scratch = joined;
         if let Some(i) = self.h1_open
             && let Some(h) = self.out.h1.get_mut(i)
         {

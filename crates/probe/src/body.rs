@@ -50,6 +50,11 @@ impl Utf8Check {
                 return;
             }
         }
+        // Almost every chunk is valid: check it with SIMD first, and only look for where it
+        // fails (a character cut by the chunk's end, or a real error) when it does not pass.
+        if simdutf8::basic::from_utf8(data).is_ok() {
+            return;
+        }
         if let Err(e) = std::str::from_utf8(data) {
             match e.error_len() {
                 Some(_) => self.invalid = true,

@@ -710,7 +710,9 @@ pub struct Observation {
 }
 
 pub async fn insert_observations(conn: &mut AnyConnection, account_of: &[(AccountId, Observation)]) -> Result<()> {
-    for chunk in account_of.chunks(150) {
+    // 50 rows of 6 values: sqlx binds SQLite parameters by name, a lookup that scans the
+    // statement's list, so a statement's binding grows with the square of its parameters.
+    for chunk in account_of.chunks(50) {
         let mut sql = String::from(
             "INSERT INTO monitor_observations (id, account_id, url_id, observed_at, element, value) VALUES ",
         );

@@ -2,7 +2,7 @@
 //! nothing, and the robots.txt matcher agrees with a regular-expression reference.
 
 use monitor::Url;
-use monitor::extract::{ExtractOptions, HtmlExtractor, extract_html};
+use monitor::extract::{ExtractOptions, HtmlExtractor, extract_html, words};
 use monitor::robots::RobotsTxt;
 use monitor::site::{Site, parse_url_list};
 use monitor::urls::{normalize, normalize_percent, parse_http_url};
@@ -31,8 +31,31 @@ fn reference_match(pattern: &str, path: &str) -> bool {
     regex::Regex::new(&re).expect("regex").is_match(path)
 }
 
+/// Text mixing ASCII, accented letters, every Unicode White_Space character and characters
+/// whose lead bytes are those of the spaces (U+1681, U+2010, U+3001) but are not spaces.
+fn spaced_text() -> impl Strategy<Value = String> {
+    let pieces = prop_oneof![
+        "[a-zé&;]{1,6}",
+        Just(" ".to_string()),
+        Just("\t\n\u{b}\u{c}\r".to_string()),
+        Just("\u{85}\u{a0}\u{1680}\u{2000}\u{200a}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}".to_string()),
+        Just("\u{a1}\u{1681}\u{2010}\u{200b}\u{3001}\u{1f600}".to_string()),
+        "\\PC{0,4}",
+    ];
+    proptest::collection::vec(pieces, 0..12).prop_map(|v| v.concat())
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(256))]
+
+    /// The text hash's word splitter is `split_whitespace` made fast: the same words, always
+    /// (a difference would change every stored hash and report every page as changed).
+    #[test]
+    fn words_are_split_as_split_whitespace_does(text in spaced_text()) {
+        let ours: Vec<&str> = words(&text).collect();
+        let std: Vec<&str> = text.split_whitespace().collect();
+        prop_assert_eq!(ours, std);
+    }
 
     #[test]
     fn robots_matcher_agrees_with_the_reference(
