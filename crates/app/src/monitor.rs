@@ -990,9 +990,10 @@ impl App {
     // The scheduler
 
     /// Claims up to `limit` URLs due at `now`, checks them (at most [`DEFAULT_CONCURRENCY`] at
-    /// once in this process, whatever runs overlap, each host within its cap), records what they saw, and sends one email per site
-    /// with the run's alerts. Every worker process calls it in a loop: claims are leased rows of
-    /// the due-time index, so workers share the checks and a crash only delays them.
+    /// once in this process, whatever runs overlap, each host within its cap), records what
+    /// they saw, and sends one email per site with the run's alerts. Every worker process calls
+    /// it in a loop: claims are leased rows of the due-time index, so workers share the checks
+    /// and a crash only delays them.
     pub async fn monitor_run_due(&self, worker: &str, now: Timestamp, limit: u32) -> Result<RunReport, AppError> {
         let probe = self.probe()?.clone();
         let lease_until = now.checked_add(CLAIM_LEASE).unwrap_or(now);
