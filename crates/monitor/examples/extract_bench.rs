@@ -1,14 +1,28 @@
-//! Micro benchmark of the HTML extraction (no criterion): builds a realistic page of a few hundred
-//! KB, extracts it many times in 16 KiB chunks (as a network body arrives) and prints MB/s.
+//! Micro benchmark of the HTML extraction (no criterion): extracts pages many times in 16 KiB
+//! chunks (as a network body arrives) with the crate's tokenizer and, in the same run, with the
+//! extraction as it was built on lol_html (the oracle of the differential tests, kept in
+//! `tests/it/reference.rs`), and lol_html alone with no handler; prints MB/s and time per page.
+//! Every page is first checked to give the same result with both.
 //!
-//! `cargo run --release -p monitor --example extract_bench [iterations] [page KB]`
+//! ```sh
+//! cargo run --release -p monitor --example extract_bench [iterations] [page KB]
+//! cargo run --release -p monitor --example extract_bench [iterations] DIR   # every *.html of DIR
+//! cargo run --release -p monitor --example extract_bench 20 DIR 'HTTP tool (' # one case, unchecked, to profile
+//! ```
+//!
+//! Without DIR the page is generated (a few hundred KB of product cards); with DIR, use the
+//! monitor benchmark's pages (`benches/monitor/gen_pages.py DIR`).
 
 use std::time::Instant;
 
 use monitor::Url;
-use monitor::extract::{ExtractOptions, HtmlExtractor};
+use monitor::extract::{ExtractOptions, HtmlExtractor, PageElements};
 
-fn page(target_kb: usize) -> String {
+#[allow(dead_code)]
+#[path = "../tests/it/reference.rs"]
+mod reference;
+
+fn generated_page(target_kb: usize) -> String {
     let mut s = String::from(
         r#"<!DOCTYPE html><html lang="fr"><head><meta charset="utf-8">
 <title>Caf&eacute; &amp; th&eacute; &ndash; Boutique en ligne | Exemple</title>
@@ -45,112 +59,131 @@ fn page(target_kb: usize) -> String {
     s
 }
 
+const CONTENT_TYPE: Option<&str> = Some("text/html; charset=utf-8");
+const CHUNK: usize = 16 * 1024;
+const ROUNDS: usize = 5;
+
+fn ours(page: &[u8], url: &Url, options: &ExtractOptions) -> PageElements {
+    let mut x = HtmlExtractor::new(CONTENT_TYPE, url, options);
+    for chunk in page.chunks(CHUNK) {
+        x.write(chunk);
+    }
+    x.finish()
+}
+
+fn lol_html_extraction(page: &[u8], url: &Url, options: &ExtractOptions) -> Option<PageElements> {
+    let mut x = reference::ReferenceExtractor::new(CONTENT_TYPE, url, options);
+    for chunk in page.chunks(CHUNK) {
+        x.write(chunk).ok()?;
+    }
+    x.finish().ok()
+}
+
+fn lol_html_alone(page: &[u8]) {
+    let mut r = lol_html::HtmlRewriter::new(lol_html::Settings::new(), |_: &[u8]| {});
+    for chunk in page.chunks(CHUNK) {
+        let _ = r.write(chunk);
+    }
+    let _ = std::hint::black_box(r.end());
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let iterations: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(100);
-    let kb: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(300);
-    let html = page(kb);
-    let bytes = html.as_bytes();
-    let url = Url::parse("https://www.exemple.fr/boutique/cafe").unwrap_or_else(|_| std::process::exit(2));
+    let source = args.next().unwrap_or_else(|| "300".into());
+    // Only the cases whose label contains this (for a profile of one of them).
+    let only = args.next().unwrap_or_default();
+    let pages: Vec<Vec<u8>> = match source.parse::<usize>() {
+        Ok(kb) => vec![generated_page(kb).into_bytes()],
+        Err(_) => {
+            let mut files: Vec<_> = std::fs::read_dir(&source)
+                .unwrap_or_else(|e| fail(&format!("{source}: {e}")))
+                .filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|x| x == "html"))
+                .collect();
+            files.sort();
+            files.iter().filter_map(|p| std::fs::read(p).ok()).collect()
+        }
+    };
+    if pages.is_empty() {
+        fail("no pages");
+    }
+    let bytes: usize = pages.iter().map(Vec::len).sum();
+    println!(
+        "{} page(s), {:.1} KB on average, {iterations} passes per round, {ROUNDS} rounds",
+        pages.len(),
+        bytes as f64 / pages.len() as f64 / 1024.0
+    );
+    let url = Url::parse("https://www.exemple.fr/boutique/cafe").unwrap_or_else(|_| fail("url"));
+    let http = ExtractOptions::default();
+    let link = ExtractOptions {
+        link_target: Url::parse("https://partenaire.example.org/offre").ok(),
+        ..ExtractOptions::default()
+    };
 
-    for (label, options) in [
-        ("HTTP tool (SEO elements + text hash)", ExtractOptions::default()),
-        (
-            "LINK tool (also every <a> checked against a target)",
-            ExtractOptions {
-                link_target: Url::parse("https://partenaire.example.org/offre").ok(),
-                ..ExtractOptions::default()
-            },
-        ),
-    ] {
-        // Warm-up and a sanity check.
-        let mut links = 0;
-        let mut h1 = String::new();
-        for _ in 0..3 {
-            let mut x = HtmlExtractor::new(Some("text/html; charset=utf-8"), &url, &options);
-            for chunk in bytes.chunks(16 * 1024) {
-                if x.write(chunk).is_err() {
-                    std::process::exit(1);
-                }
-            }
-            match x.finish() {
-                Ok(p) => {
-                    links = p.links.len();
-                    h1 = p.h1.join(" | ");
-                }
-                Err(e) => {
-                    eprintln!("extraction failed: {e}");
-                    std::process::exit(1);
-                }
+    // The same result from both parsers, on every page, before anything is timed (not when
+    // profiling one case).
+    let checked: &[&ExtractOptions] = if only.is_empty() { &[&http, &link] } else { &[] };
+    for options in checked {
+        for (i, page) in pages.iter().enumerate() {
+            let mine = ours(page, &url, options);
+            match lol_html_extraction(page, &url, options) {
+                Some(theirs) if theirs == mine => {}
+                Some(_) => fail(&format!("page {i}: the extractions differ")),
+                None => println!("page {i}: lol_html refuses it"),
             }
         }
-        // Several rounds; the best and the median are printed (the machine is shared).
-        let mut rates = Vec::new();
+    }
+    let sample = ours(&pages[0], &url, &link);
+    println!("  first page: h1 {:?}, target links {}", sample.h1, sample.links.len());
+
+    let time = |label: &str, f: &dyn Fn(&[u8])| {
+        if !label.contains(&only) {
+            return;
+        }
+        let mut secs = Vec::new();
         for _ in 0..ROUNDS {
             let start = Instant::now();
             for _ in 0..iterations {
-                let mut x = HtmlExtractor::new(Some("text/html; charset=utf-8"), &url, &options);
-                for chunk in bytes.chunks(16 * 1024) {
-                    let _ = x.write(chunk);
+                for page in &pages {
+                    f(page);
                 }
-                let _ = std::hint::black_box(x.finish());
             }
-            rates.push(start.elapsed().as_secs_f64());
+            secs.push(start.elapsed().as_secs_f64());
         }
-        report(label, bytes.len(), iterations, &mut rates);
-        println!("  h1: {h1:?}, target links found: {links}");
-    }
-
-    // Floors: lol_html alone with no handler, with one text handler on the whole document, and
-    // with one element handler; same chunks. They show what the extraction itself costs.
-    type Make = fn() -> lol_html::Settings<'static, 'static>;
-    let floors: [(&str, Make); 3] = [
-        ("lol_html alone, no handler", || lol_html::Settings::new()),
-        ("lol_html, one document text handler", || {
-            lol_html::Settings::new().append_document_content_handler(lol_html::doc_text!(|t| {
-                std::hint::black_box(t.as_str().len());
-                Ok(())
-            }))
-        }),
-        ("lol_html, one element handler (`meta`)", || {
-            lol_html::Settings::new().append_element_content_handler(lol_html::element!("meta", |el| {
-                std::hint::black_box(el.get_attribute("content"));
-                Ok(())
-            }))
-        }),
-    ];
-    for (label, make) in floors {
-        let mut rates = Vec::new();
-        for _ in 0..ROUNDS {
-            let start = Instant::now();
-            for _ in 0..iterations {
-                let mut r = lol_html::HtmlRewriter::new(make(), |_: &[u8]| {});
-                for chunk in bytes.chunks(16 * 1024) {
-                    let _ = r.write(chunk);
-                }
-                let _ = std::hint::black_box(r.end());
-            }
-            rates.push(start.elapsed().as_secs_f64());
-        }
-        report(label, bytes.len(), iterations, &mut rates);
-    }
+        report(label, bytes * iterations, pages.len() * iterations, &mut secs);
+    };
+    time("HTTP tool (SEO elements + text hash)", &|p| {
+        std::hint::black_box(ours(p, &url, &http));
+    });
+    time("LINK tool (also every <a> against a target)", &|p| {
+        std::hint::black_box(ours(p, &url, &link));
+    });
+    time("HTTP tool on lol_html (before)", &|p| {
+        std::hint::black_box(lol_html_extraction(p, &url, &http));
+    });
+    time("LINK tool on lol_html (before)", &|p| {
+        std::hint::black_box(lol_html_extraction(p, &url, &link));
+    });
+    time("lol_html alone, no handler", &|p| lol_html_alone(p));
 }
 
-const ROUNDS: usize = 5;
+fn fail(why: &str) -> ! {
+    eprintln!("{why}");
+    std::process::exit(1)
+}
 
-fn report(label: &str, page_bytes: usize, iterations: usize, secs: &mut [f64]) {
+/// Prints the best and median round: time per page and MB/s. `round_bytes` is what one round
+/// reads, over `round_pages` extractions.
+fn report(label: &str, round_bytes: usize, round_pages: usize, secs: &mut [f64]) {
     secs.sort_by(f64::total_cmp);
-    let mb = (page_bytes * iterations) as f64 / 1e6;
     let best = secs[0];
     let median = secs[secs.len() / 2];
-    println!("{label}");
     println!(
-        "  page {:.0} KB x {iterations}, {} rounds: best {:.1} MB/s ({:.0} pages/s, {:.2} ms/page), median {:.1} MB/s",
-        page_bytes as f64 / 1024.0,
-        secs.len(),
-        mb / best,
-        iterations as f64 / best,
-        best * 1000.0 / iterations as f64,
-        mb / median,
+        "{label}: best {:.1} µs/page ({:.0} MB/s), median {:.1} µs/page",
+        best * 1e6 / round_pages as f64,
+        round_bytes as f64 / 1e6 / best,
+        median * 1e6 / round_pages as f64,
     );
 }

@@ -1,6 +1,6 @@
-//! Streaming extraction of a page's SEO elements with lol_html, the response headers that matter
-//! (X-Robots-Tag, `Link: rel=canonical`, charset), indexability, and the LINK tool's backlink
-//! check (OSX-LINK).
+//! Streaming extraction of a page's SEO elements on the crate's own HTML tokenizer (module
+//! `html`), the response headers that matter (X-Robots-Tag, `Link: rel=canonical`, charset),
+//! indexability, and the LINK tool's backlink check (OSX-LINK).
 //!
 //! Feed the body as it arrives with [`HtmlExtractor::write`] and call [`HtmlExtractor::finish`];
 //! [`extract_html`] does both for a body already in memory. Bytes past
@@ -14,16 +14,13 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
 
 use encoding_rs::Encoding;
-use lol_html::html_content::{TextChunk, TextType};
-use lol_html::send::{Element, HtmlRewriter as SendRewriter, Settings as SendSettings};
-use lol_html::{AsciiCompatibleEncoding, OutputSink, doc_text, element};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use url::Url;
 
+use crate::html::{Sink, StartTag, TextKind, Tokenizer};
 use crate::urls::{normalize, resolve_http_url};
 
 /// Settings of one extraction.
@@ -154,45 +151,180 @@ pub struct PageElements {
     pub encoding: String,
 }
 
-/// The extraction failed (the parser gave up); truncation is not an error.
-#[derive(Debug, thiserror::Error)]
-pub enum ExtractError {
-    #[error("HTML parsing failed: {0}")]
-    Parse(String),
+/// The visible text's SHA-256 over its words joined by single spaces. Words are gathered in a
+/// buffer and hashed by blocks: hashing each text node on its own costs more than the copy.
+struct TextHash {
+    hasher: Sha256,
+    words: WordJoiner,
 }
 
-impl ExtractError {
-    pub fn code(&self) -> &'static str {
-        "html_unparsable"
+/// Bytes of words gathered before they are hashed.
+const HASH_BLOCK: usize = 16 * 1024;
+
+impl TextHash {
+    fn new() -> TextHash {
+        TextHash {
+            hasher: Sha256::new(),
+            words: WordJoiner::with_capacity(HASH_BLOCK + 256),
+        }
+    }
+
+    fn push_text(&mut self, text: &[u8]) {
+        self.words.push_node(text);
+        if self.words.joined.len() >= HASH_BLOCK {
+            self.hasher.update(&self.words.joined);
+            self.words.joined.clear();
+        }
+    }
+
+    fn finish(mut self) -> String {
+        self.hasher.update(&self.words.joined);
+        hex::encode(self.hasher.finalize())
     }
 }
 
-struct Discard;
-
-impl OutputSink for Discard {
-    fn handle_chunk(&mut self, _: &[u8]) {}
+/// The words of successive text nodes joined by single spaces, as `split_whitespace` splits
+/// them (a node boundary separates words too). The visible-text hash runs over every byte of a
+/// page's text, and a loop that branches at every word's end mispredicts once per word; so eight
+/// bytes are looked at together and copied whole when they are already in joined form: no byte
+/// below 0x20, no byte that may start a Unicode space, no two spaces in a row, not ending with a
+/// space (nor starting with one after a gap). Everything else goes byte by byte.
+struct WordJoiner {
+    joined: Vec<u8>,
+    /// A word has been written: the next one needs a space before it.
+    any: bool,
+    /// Whitespace (or a node boundary) since the last word byte.
+    gap: bool,
 }
 
-#[derive(Default)]
-struct State {
+const ONES: u64 = 0x0101_0101_0101_0101;
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const HIGH: u64 = 0x8080_8080_8080_8080;
+
+/// 0x80 in each byte of `x` that is zero, 0 elsewhere (exact: no carry crosses bytes).
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// 0x80 in each byte of `x` equal to `b`.
+fn bytes_equal(x: u64, b: u8) -> u64 {
+    zero_bytes(x ^ (ONES * u64::from(b)))
+}
+
+/// 0x80 in each byte of `x` below 0x20.
+fn bytes_below_space(x: u64) -> u64 {
+    !((x & LOW7) + ONES * 0x60) & !x & HIGH
+}
+
+impl WordJoiner {
+    fn with_capacity(capacity: usize) -> WordJoiner {
+        WordJoiner {
+            joined: Vec::with_capacity(capacity),
+            any: false,
+            gap: false,
+        }
+    }
+
+    /// Adds a text node, valid UTF-8.
+    fn push_node(&mut self, bytes: &[u8]) {
+        self.gap = true;
+        let mut i = 0;
+        while i < bytes.len() {
+            if let Some(block) = bytes.get(i..i + 8) {
+                let x = u64::from_le_bytes(block.try_into().unwrap_or_default());
+                let spaces = bytes_equal(x, b' ');
+                // 0xC2 and 0xE0–0xE3 lead every Unicode space but the ASCII ones (0xE0 leads
+                // none; it is caught with its neighbours for a cheaper test).
+                let special = bytes_below_space(x) | bytes_equal(x, 0xC2) | bytes_equal(x & !(ONES * 3), 0xE0);
+                let simple = special == 0
+                    && spaces & (spaces << 8) == 0
+                    && spaces >> 63 == 0
+                    && !(self.gap && spaces & 0x80 != 0);
+                if simple {
+                    if self.gap && self.any {
+                        self.joined.push(b' ');
+                    }
+                    self.joined.extend_from_slice(block);
+                    self.any = true;
+                    self.gap = false;
+                    i += 8;
+                    continue;
+                }
+            }
+            i += self.push_char(bytes, i);
+        }
+    }
+
+    /// Handles the character at `i`; returns its length.
+    fn push_char(&mut self, bytes: &[u8], i: usize) -> usize {
+        let (len, space) = match bytes[i] {
+            b'\t' | b'\n' | 0x0B | 0x0C | b'\r' | b' ' => (1, true),
+            // The Unicode White_Space characters past ASCII, read off their bytes (the text is
+            // valid UTF-8): U+0085 and U+00A0; U+1680; U+2000–U+200A, U+2028, U+2029, U+202F,
+            // U+205F; U+3000.
+            0xC2 => (2, matches!(bytes.get(i + 1), Some(0x85 | 0xA0))),
+            lead @ 0xE1..=0xE3 => {
+                let (b1, b2) = (bytes.get(i + 1).copied(), bytes.get(i + 2).copied());
+                let space = match (lead, b1, b2) {
+                    (0xE1, Some(0x9A), Some(0x80))
+                    | (0xE2, Some(0x81), Some(0x9F))
+                    | (0xE3, Some(0x80), Some(0x80)) => true,
+                    (0xE2, Some(0x80), Some(b2)) => matches!(b2, 0x80..=0x8A | 0xA8 | 0xA9 | 0xAF),
+                    _ => false,
+                };
+                (3, space)
+            }
+            _ => (1, false),
+        };
+        // Valid UTF-8 never ends inside a character; this only keeps a broken input from panicking.
+        let len = len.min(bytes.len() - i);
+        if space {
+            self.gap = true;
+        } else {
+            if self.gap && self.any {
+                self.joined.push(b' ');
+            }
+            self.joined.extend_from_slice(&bytes[i..i + len]);
+            self.any = true;
+            self.gap = false;
+        }
+        len
+    }
+}
+
+/// What tags and text mean for the page's SEO elements: the tokenizer's sink.
+struct Extraction {
+    page: Url,
     base: Option<Url>,
-    page: Option<Url>,
+    /// LINK tool: the target's comparison key.
     target: Option<String>,
     link_match: LinkMatch,
     robots_names: Vec<String>,
     out: PageElements,
     robots: Vec<String>,
+    /// The encoding of the bytes the tokenizer hands over (UTF-8 for transcoded UTF-16).
+    decode_as: &'static Encoding,
+    /// A `<meta>` charset may still switch `decode_as`: neither a byte-order mark nor the
+    /// `Content-Type` named one, and no earlier `<meta>` did (HTML sets the encoding once).
+    may_switch: bool,
+    /// The first `<meta>` charset, reported when nothing else named the encoding.
     meta_charset: Option<&'static Encoding>,
-    hidden_depth: usize,
-    title_open: bool,
-    h1_open: Option<usize>,
-    anchor_open: Option<usize>,
-    raw: String,
-    scratch: String,
-    hasher: Sha256,
-    hashed_any: bool,
+    /// Stack depths of the open `script`, `style`, `noscript` and `template` elements: text inside
+    /// them is not visible.
+    hidden: Vec<usize>,
+    /// The depth of the open `<title>` whose text is the page's title.
+    title_open: Option<usize>,
+    /// The H1 being read: its index in `out.h1` and its depth.
+    h1_open: Option<(usize, usize)>,
+    /// The link to the target being read: its index in `out.links`, and its depth when it can
+    /// have content.
+    anchor_open: Option<(usize, Option<usize>)>,
+    hash: TextHash,
 }
 
+fn is_heading(name: &[u8]) -> bool {
+    matches!(name, b"h1" | b"h2" | b"h3" | b"h4" | b"h5" | b"h6")
+}
 fn decode_attr(v: &str) -> String {
     htmlize::unescape_attribute(v).into_owned()
 }
@@ -307,85 +439,57 @@ fn push_words(buf: &mut String, text: &str) {
     }
 }
 
-impl State {
+impl Extraction {
     fn resolve(&self, href: &str) -> String {
-        match self.base.as_ref().or(self.page.as_ref()) {
-            Some(b) => resolve_http_url(b, href).map_or_else(|| href.trim().to_string(), |u| u.to_string()),
-            None => href.trim().to_string(),
+        let base = self.base.as_ref().unwrap_or(&self.page);
+        resolve_http_url(base, href).map_or_else(|| href.trim().to_string(), |u| u.to_string())
+    }
+
+    /// Bytes of the document as text, invalid sequences replaced.
+    fn decode<'a>(&self, raw: &'a [u8]) -> Cow<'a, str> {
+        if self.decode_as == encoding_rs::UTF_8 {
+            match simdutf8::basic::from_utf8(raw) {
+                Ok(s) => Cow::Borrowed(s),
+                Err(_) => String::from_utf8_lossy(raw),
+            }
+        } else {
+            self.decode_as.decode_without_bom_handling(raw).0
         }
     }
 
-    fn on_text(&mut self, chunk: &TextChunk<'_>) {
-        if !self.title_open && self.hidden_depth > 0 {
-            // Script, style and the like: neither decoded nor kept.
-            self.raw.clear();
-            return;
-        }
-        let s = chunk.as_str();
-        if !chunk.last_in_text_node() {
-            self.raw.push_str(s);
-            return;
-        }
-        let owned;
-        let raw: &str = if self.raw.is_empty() {
-            s
-        } else {
-            self.raw.push_str(s);
-            owned = std::mem::take(&mut self.raw);
-            &owned
-        };
-        let text: Cow<'_, str> = if matches!(chunk.text_type(), TextType::Data | TextType::RCData) && raw.contains('&')
-        {
-            htmlize::unescape(raw)
-        } else {
-            Cow::Borrowed(raw)
-        };
-        if self.title_open {
-            if let Some(t) = self.out.title.as_mut() {
-                t.push_str(&text);
-            }
-            return;
-        }
-        let mut joined = std::mem::take(&mut self.scratch);
-        joined.clear();
-        for w in words(&text) {
-            if self.hashed_any || !joined.is_empty() {
-                joined.push(' ');
-            }
-            joined.push_str(w);
-        }
-        if !joined.is_empty() {
-            self.hasher.update(joined.as_bytes());
-            self.hashed_any = true;
-        }
-        self.scratch = joined;
-        if let Some(i) = self.h1_open
-            && let Some(h) = self.out.h1.get_mut(i)
-        {
-            push_words_capped(h, &text);
-        }
-        if let Some(i) = self.anchor_open
-            && let Some(l) = self.out.links.get_mut(i)
-        {
-            push_words_capped(&mut l.anchor, &text);
-        }
+    /// An attribute's value as text, entities not decoded.
+    fn attr<'a>(&self, tag: &StartTag<'a>, name: &str) -> Option<Cow<'a, str>> {
+        tag.attr(name).map(|raw| self.decode(raw))
     }
 
-    fn on_meta(&mut self, el: &Element<'_, '_>) {
-        if let Some(cs) = el.get_attribute("charset") {
+    fn on_meta(&mut self, tag: &StartTag<'_>) {
+        let charset = self.attr(tag, "charset");
+        if let Some(cs) = charset.as_deref() {
             self.meta_charset = self.meta_charset.or_else(|| Encoding::for_label(cs.trim().as_bytes()));
         }
-        let content = el.get_attribute("content").map(|c| decode_attr(&c));
-        if let Some(eq) = el.get_attribute("http-equiv")
-            && eq.eq_ignore_ascii_case("content-type")
-            && let Some(c) = content.as_deref()
-        {
+        let content = self.attr(tag, "content").map(|c| decode_attr(&c));
+        let http_equiv_type = self
+            .attr(tag, "http-equiv")
+            .is_some_and(|eq| eq.eq_ignore_ascii_case("content-type"));
+        let declared_type = content.as_deref().filter(|_| http_equiv_type);
+        if let Some(c) = declared_type {
             self.meta_charset = self.meta_charset.or_else(|| charset_from_content_type(c));
         }
+        if self.may_switch {
+            let switch = charset
+                .as_deref()
+                .and_then(|cs| Encoding::for_label_no_replacement(cs.as_bytes()))
+                .or_else(|| declared_type.and_then(charset_from_content_type))
+                .filter(|e| e.is_ascii_compatible());
+            if let Some(e) = switch {
+                self.decode_as = e;
+                self.may_switch = false;
+            }
+        }
         let Some(content) = content else { return };
-        let key = el
-            .get_attribute("name")
-            .or_else(|| el.get_attribute("property"))
+        let key = self
+            .attr(tag, "name")
+            .or_else(|| self.attr(tag, "property"))
             .map(|n| n.trim().to_ascii_lowercase());
         let Some(key) = key else { return };
         let value = || Some(collapse(&content));
@@ -398,8 +502,8 @@ impl State {
         }
     }
 
-    fn on_link(&mut self, el: &Element<'_, '_>) {
-        let (Some(rel), Some(href)) = (el.get_attribute("rel"), el.get_attribute("href")) else {
+    fn on_link(&mut self, tag: &StartTag<'_>) {
+        let (Some(rel), Some(href)) = (self.attr(tag, "rel"), self.attr(tag, "href")) else {
             return;
         };
         let href = decode_attr(&href);
@@ -415,7 +519,7 @@ impl State {
                 self.out.canonical = Some(self.resolve(&href));
             }
         }
-        if alternate && let Some(lang) = el.get_attribute("hreflang") {
+        if alternate && let Some(lang) = self.attr(tag, "hreflang") {
             let lang = decode_attr(&lang).trim().to_ascii_lowercase();
             if !lang.is_empty() {
                 let href = self.resolve(&href);
@@ -424,32 +528,137 @@ impl State {
         }
     }
 
-    fn on_anchor(&mut self, el: &Element<'_, '_>) -> bool {
+    /// A link to the target opens; `false` when the `<a>` is not one.
+    fn on_anchor(&mut self, tag: &StartTag<'_>) -> bool {
         let Some(target) = self.target.as_deref() else {
             return false;
         };
-        let Some(href) = el.get_attribute("href") else {
+        let Some(href) = self.attr(tag, "href") else {
             return false;
         };
-        let base = self.base.as_ref().or(self.page.as_ref());
-        let Some(url) = base.and_then(|b| resolve_http_url(b, &decode_attr(&href))) else {
+        let base = self.base.as_ref().unwrap_or(&self.page);
+        let Some(url) = resolve_http_url(base, &decode_attr(&href)) else {
             return false;
         };
         if self.link_match.key(&url) != target {
             return false;
         }
-        let rel_raw = el.get_attribute("rel").map(|r| decode_attr(&r));
+        let rel_raw = self.attr(tag, "rel").map(|r| decode_attr(&r));
         self.out.links.push(FoundLink {
             href: url.to_string(),
             anchor: String::new(),
             rel: rel_raw.as_deref().map(LinkRel::parse).unwrap_or_default(),
             rel_raw,
         });
-        self.anchor_open = Some(self.out.links.len() - 1);
+        self.anchor_open = Some((self.out.links.len() - 1, tag.depth));
         true
     }
 }
 
+impl Sink for Extraction {
+    fn text(&mut self, raw: &[u8], kind: TextKind) {
+        if self.title_open.is_none() && !self.hidden.is_empty() {
+            // Script, style and the like: neither decoded nor kept.
+            return;
+        }
+        let decoded = self.decode(raw);
+        // Valid UTF-8: the decoded text with its character references expanded. Kept as bytes,
+        // which is all the text hash needs: making a `str` of it would check it again.
+        let text: Cow<'_, [u8]> = if matches!(kind, TextKind::Data | TextKind::RcData)
+            && memchr::memchr(b'&', decoded.as_bytes()).is_some()
+        {
+            htmlize::unescape_bytes_in(decoded.as_bytes(), htmlize::Context::General)
+        } else {
+            Cow::Borrowed(decoded.as_bytes())
+        };
+        if self.title_open.is_some() {
+            if let Some(t) = self.out.title.as_mut() {
+                t.push_str(&String::from_utf8_lossy(&text));
+            }
+            return;
+        }
+        self.hash.push_text(&text);
+        if self.h1_open.is_none() && self.anchor_open.is_none() {
+            return;
+        }
+        let text = String::from_utf8_lossy(&text);
+        if let Some((i, _)) = self.h1_open
+            && let Some(h) = self.out.h1.get_mut(i)
+        {
+            push_words_capped(h, &text);
+        }
+        if let Some((i, _)) = self.anchor_open
+            && let Some(l) = self.out.links.get_mut(i)
+        {
+            push_words_capped(&mut l.anchor, &text);
+        }
+    }
+
+    fn start_tag(&mut self, tag: &StartTag<'_>) {
+        match tag.name {
+            b"script" | b"style" | b"noscript" | b"template" => {
+                if let Some(depth) = tag.depth {
+                    self.hidden.push(depth);
+                }
+            }
+            b"title" if self.out.title.is_none() && self.hidden.is_empty() && tag.depth.is_some() => {
+                self.out.title = Some(String::new());
+                self.title_open = tag.depth;
+            }
+            b"meta" => self.on_meta(tag),
+            b"link" => self.on_link(tag),
+            b"base" => {
+                if self.base.is_none()
+                    && let Some(href) = self.attr(tag, "href")
+                {
+                    self.base = self.page.join(decode_attr(&href).trim()).ok();
+                }
+            }
+            name if is_heading(name) => {
+                // A heading start closes an open heading, as browsers do: a missing `</h1>` does
+                // not swallow the rest of the page.
+                self.h1_open = None;
+                if name == b"h1"
+                    && let Some(depth) = tag.depth
+                {
+                    self.out.h1.push(String::new());
+                    self.h1_open = Some((self.out.h1.len() - 1, depth));
+                }
+            }
+            b"a" if self.target.is_some() => {
+                // A new `<a>` closes an unclosed one, as browsers do.
+                self.anchor_open = None;
+                self.on_anchor(tag);
+            }
+            b"img" => {
+                if let Some((i, Some(_))) = self.anchor_open
+                    && let Some(alt) = self.attr(tag, "alt")
+                    && let Some(l) = self.out.links.get_mut(i)
+                {
+                    push_words_capped(&mut l.anchor, &decode_attr(&alt));
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn end_tag(&mut self, closed_from: Option<usize>) {
+        let Some(from) = closed_from else { return };
+        let open = self.hidden.partition_point(|&d| d < from);
+        self.hidden.truncate(open);
+        if self.title_open.is_some_and(|d| d >= from) {
+            self.title_open = None;
+        }
+        if self.h1_open.is_some_and(|(_, d)| d >= from) {
+            self.h1_open = None;
+        }
+        if let Some((_, Some(d))) = self.anchor_open
+            && d >= from
+        {
+            self.anchor_open = None;
+        }
+    }
+}
 /// Collapses runs of whitespace to one space and trims.
 pub fn collapse(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -457,135 +666,20 @@ pub fn collapse(s: &str) -> String {
     out
 }
 
-/// The state shared by the handlers. A mutex (uncontended, one lock per event) rather than a
-/// `RefCell` so that the extractor is `Send` and can be held across `.await` in a tokio task.
-type Shared = Arc<Mutex<State>>;
-
-fn lock(shared: &Shared) -> MutexGuard<'_, State> {
-    shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn build_rewriter(state: &Shared, encoding: AsciiCompatibleEncoding, adjust: bool) -> SendRewriter<'static, Discard> {
-    let (s1, s2, s3, s4, s5, s6, s7, s8, s9) = (
-        state.clone(),
-        state.clone(),
-        state.clone(),
-        state.clone(),
-        state.clone(),
-        state.clone(),
-        state.clone(),
-        state.clone(),
-        state.clone(),
-    );
-    let with_links = lock(state).target.is_some();
-    let mut settings = SendSettings::new_send()
-        .with_encoding(encoding)
-        .with_adjust_charset_on_meta_tag(adjust)
-        .append_document_content_handler(doc_text!(move |t| {
-            lock(&s1).on_text(t);
-            Ok(())
-        }))
-        .append_element_content_handler(element!("script, style, noscript, template", move |el| {
-            if el.can_have_content() {
-                lock(&s2).hidden_depth += 1;
-                let s = s2.clone();
-                let _ = el.on_end_tag(lol_html::end_tag!(move |_| {
-                    let mut st = lock(&s);
-                    st.hidden_depth = st.hidden_depth.saturating_sub(1);
-                    Ok(())
-                }));
-            }
-            Ok(())
-        }))
-        .append_element_content_handler(element!("title", move |el| {
-            let mut st = lock(&s3);
-            if st.out.title.is_none() && st.hidden_depth == 0 && el.can_have_content() {
-                st.out.title = Some(String::new());
-                st.title_open = true;
-                let s = s3.clone();
-                let _ = el.on_end_tag(lol_html::end_tag!(move |_| {
-                    lock(&s).title_open = false;
-                    Ok(())
-                }));
-            }
-            Ok(())
-        }))
-        .append_element_content_handler(element!("meta", move |el| {
-            lock(&s4).on_meta(el);
-            Ok(())
-        }))
-        .append_element_content_handler(element!("link[rel][href]", move |el| {
-            lock(&s5).on_link(el);
-            Ok(())
-        }))
-        .append_element_content_handler(element!("base[href]", move |el| {
-            let mut st = lock(&s6);
-            if st.base.is_none()
-                && let Some(href) = el.get_attribute("href")
-                && let Some(page) = st.page.as_ref()
-            {
-                st.base = page.join(decode_attr(&href).trim()).ok();
-            }
-            Ok(())
-        }))
-        .append_element_content_handler(element!("h1, h2, h3, h4, h5, h6", move |el| {
-            let mut st = lock(&s7);
-            // A heading start closes an open heading, as browsers do: a missing `</h1>` does not
-            // swallow the rest of the page.
-            st.h1_open = None;
-            if el.tag_name() == "h1" && el.can_have_content() {
-                st.out.h1.push(String::new());
-                st.h1_open = Some(st.out.h1.len() - 1);
-                let s = s7.clone();
-                let _ = el.on_end_tag(lol_html::end_tag!(move |_| {
-                    lock(&s).h1_open = None;
-                    Ok(())
-                }));
-            }
-            Ok(())
-        }));
-    if with_links {
-        settings = settings
-            .append_element_content_handler(element!("a", move |el| {
-                // A new `<a>` closes an unclosed one, as browsers do.
-                lock(&s8).anchor_open = None;
-                let opened = lock(&s8).on_anchor(el);
-                if opened && el.can_have_content() {
-                    let s = s8.clone();
-                    let _ = el.on_end_tag(lol_html::end_tag!(move |_| {
-                        lock(&s).anchor_open = None;
-                        Ok(())
-                    }));
-                }
-                Ok(())
-            }))
-            .append_element_content_handler(element!("a img[alt]", move |el| {
-                let mut st = lock(&s9);
-                if let (Some(i), Some(alt)) = (st.anchor_open, el.get_attribute("alt"))
-                    && let Some(l) = st.out.links.get_mut(i)
-                {
-                    push_words_capped(&mut l.anchor, &decode_attr(&alt));
-                }
-                Ok(())
-            }));
-    }
-    SendRewriter::new(settings, Discard)
-}
-
 enum Stage {
     /// Waiting for the first bytes to look for a byte-order mark.
     Sniffing(Vec<u8>),
     Parsing {
-        rewriter: Box<SendRewriter<'static, Discard>>,
-        /// Set for encodings lol_html cannot parse directly (UTF-16): transcoded to UTF-8 first.
+        /// Set for encodings that are not ASCII-compatible (UTF-16): transcoded to UTF-8 first.
         transcoder: Option<encoding_rs::Decoder>,
     },
-    Done,
 }
 
-/// A streaming extractor for one HTML response.
+/// A streaming extractor for one HTML response. It never fails: whatever the bytes, it reads
+/// what a browser's tokenizer would.
 pub struct HtmlExtractor {
-    state: Shared,
+    tokenizer: Tokenizer,
+    extraction: Extraction,
     stage: Stage,
     header_encoding: Option<&'static Encoding>,
     max: usize,
@@ -598,8 +692,9 @@ impl HtmlExtractor {
     /// Starts an extraction. `content_type` is the response's `Content-Type` header; `page_url`
     /// is the URL the body came from (the final URL after redirects), used to resolve links.
     pub fn new(content_type: Option<&str>, page_url: &Url, options: &ExtractOptions) -> HtmlExtractor {
-        let state = State {
-            page: Some(page_url.clone()),
+        let extraction = Extraction {
+            page: page_url.clone(),
+            base: None,
             target: options
                 .link_target
                 .clone()
@@ -610,13 +705,22 @@ impl HtmlExtractor {
                 .iter()
                 .map(|n| n.to_ascii_lowercase())
                 .collect(),
-            ..State::default()
+            out: PageElements::default(),
+            robots: Vec::new(),
+            decode_as: encoding_rs::UTF_8,
+            may_switch: false,
+            meta_charset: None,
+            hidden: Vec::new(),
+            title_open: None,
+            h1_open: None,
+            anchor_open: None,
+            hash: TextHash::new(),
         };
-        let header_encoding = content_type.and_then(charset_from_content_type);
         HtmlExtractor {
-            state: Arc::new(Mutex::new(state)),
+            tokenizer: Tokenizer::new(),
+            extraction,
             stage: Stage::Sniffing(Vec::new()),
-            header_encoding,
+            header_encoding: content_type.and_then(charset_from_content_type),
             max: options.max_body_bytes,
             read: 0,
             truncated: false,
@@ -624,7 +728,7 @@ impl HtmlExtractor {
         }
     }
 
-    fn start(&mut self, head: &[u8]) -> Result<(), ExtractError> {
+    fn start(&mut self, head: &[u8]) {
         let (bom, bom_len) = match Encoding::for_bom(head) {
             Some((e, l)) => (Some(e), l),
             None => (None, 0),
@@ -632,24 +736,23 @@ impl HtmlExtractor {
         let chosen = bom.or(self.header_encoding);
         let encoding = chosen.unwrap_or(encoding_rs::UTF_8);
         self.encoding = encoding;
-        let (rewriter, transcoder) = match AsciiCompatibleEncoding::new(encoding) {
-            Some(ascii) => (Box::new(build_rewriter(&self.state, ascii, chosen.is_none())), None),
-            None => (
-                Box::new(build_rewriter(&self.state, AsciiCompatibleEncoding::utf_8(), false)),
-                Some(encoding.new_decoder_without_bom_handling()),
-            ),
+        let transcoder = if encoding.is_ascii_compatible() {
+            self.extraction.decode_as = encoding;
+            self.extraction.may_switch = chosen.is_none();
+            None
+        } else {
+            Some(encoding.new_decoder_without_bom_handling())
         };
-        self.stage = Stage::Parsing { rewriter, transcoder };
-        self.feed(&head[bom_len..], false)
+        self.stage = Stage::Parsing { transcoder };
+        self.feed(&head[bom_len..], false);
     }
 
-    fn feed(&mut self, data: &[u8], last: bool) -> Result<(), ExtractError> {
-        let Stage::Parsing { rewriter, transcoder } = &mut self.stage else {
-            return Ok(());
+    fn feed(&mut self, data: &[u8], last: bool) {
+        let Stage::Parsing { transcoder } = &mut self.stage else {
+            return;
         };
-        let err = |e: lol_html::errors::RewritingError| ExtractError::Parse(e.to_string());
         match transcoder {
-            None => rewriter.write(data).map_err(err),
+            None => self.tokenizer.write(data, &mut self.extraction),
             Some(dec) => {
                 let mut out = String::with_capacity(data.len() + 16);
                 let mut input = data;
@@ -663,20 +766,20 @@ impl HtmlExtractor {
                         break;
                     }
                 }
-                rewriter.write(out.as_bytes()).map_err(err)
+                self.tokenizer.write(out.as_bytes(), &mut self.extraction);
             }
         }
     }
 
     /// Feeds the next chunk of the body. Bytes past the cap are dropped.
-    pub fn write(&mut self, chunk: &[u8]) -> Result<(), ExtractError> {
+    pub fn write(&mut self, chunk: &[u8]) {
         let room = self.max.saturating_sub(self.read);
         if chunk.len() > room {
             self.truncated = true;
         }
         let chunk = &chunk[..chunk.len().min(room)];
         if chunk.is_empty() {
-            return Ok(());
+            return;
         }
         self.read += chunk.len();
         match &mut self.stage {
@@ -684,63 +787,49 @@ impl HtmlExtractor {
                 head.extend_from_slice(chunk);
                 if head.len() >= 3 {
                     let head = std::mem::take(head);
-                    self.start(&head)?;
+                    self.start(&head);
                 }
-                Ok(())
             }
             Stage::Parsing { .. } => self.feed(chunk, false),
-            Stage::Done => Ok(()),
         }
     }
 
     /// Ends the body and returns what was found.
-    pub fn finish(mut self) -> Result<PageElements, ExtractError> {
+    pub fn finish(mut self) -> PageElements {
         if let Stage::Sniffing(head) = &mut self.stage {
             let head = std::mem::take(head);
-            self.start(&head)?;
+            self.start(&head);
         }
-        if let Stage::Parsing {
-            transcoder: Some(_), ..
-        } = &self.stage
-        {
-            self.feed(&[], true)?;
+        if let Stage::Parsing { transcoder: Some(_) } = &self.stage {
+            self.feed(&[], true);
         }
-        if let Stage::Parsing { rewriter, .. } = std::mem::replace(&mut self.stage, Stage::Done) {
-            rewriter.end().map_err(|e| ExtractError::Parse(e.to_string()))?;
-        }
-        let mut guard = lock(&self.state);
-        let st = &mut *guard;
-        let mut out = std::mem::take(&mut st.out);
+        self.tokenizer.end(&mut self.extraction);
+        let x = self.extraction;
+        let mut out = x.out;
         out.title = out.title.map(|t| collapse(&t));
         out.h1.retain(|h| !h.is_empty());
-        if !st.robots.is_empty() {
-            out.meta_robots = Some(st.robots.join(", "));
+        if !x.robots.is_empty() {
+            out.meta_robots = Some(x.robots.join(", "));
         }
-        out.text_hash = hex::encode(std::mem::take(&mut st.hasher).finalize());
+        out.text_hash = x.hash.finish();
         out.bytes_read = self.read;
         out.truncated = self.truncated;
         let used = if self.header_encoding.is_some() || self.encoding != encoding_rs::UTF_8 {
             self.encoding
         } else {
-            st.meta_charset.unwrap_or(self.encoding)
+            x.meta_charset.unwrap_or(self.encoding)
         };
         out.encoding = used.name().to_string();
-        Ok(out)
+        out
     }
 }
 
 /// Extracts from a whole body in memory.
-pub fn extract_html(
-    body: &[u8],
-    content_type: Option<&str>,
-    page_url: &Url,
-    options: &ExtractOptions,
-) -> Result<PageElements, ExtractError> {
+pub fn extract_html(body: &[u8], content_type: Option<&str>, page_url: &Url, options: &ExtractOptions) -> PageElements {
     let mut x = HtmlExtractor::new(content_type, page_url, options);
-    x.write(body)?;
+    x.write(body);
     x.finish()
 }
-
 /// The encoding named by the `charset` parameter of a `Content-Type` value, if known.
 pub fn charset_from_content_type(content_type: &str) -> Option<&'static Encoding> {
     content_type.split(';').skip(1).find_map(|p| {
@@ -1084,6 +1173,61 @@ pub fn check_backlink(fetch: BacklinkFetch<'_>) -> BacklinkCheck {
                 state,
                 links,
                 page_indexability: Some(idx),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Text rich in what the joiner looks at: runs of spaces, every ASCII and Unicode
+    /// White_Space character, characters that share a space's lead byte without being one.
+    fn spaced_text() -> impl Strategy<Value = String> {
+        let pieces = prop_oneof![
+            "[a-zé]{1,12}",
+            Just(" ".to_string()),
+            Just("  ".to_string()),
+            Just("\t\n\u{b}\u{c}\r".to_string()),
+            Just("\u{85}\u{a0}\u{1680}\u{2000}\u{200a}\u{2028}\u{2029}\u{202f}\u{205f}\u{3000}".to_string()),
+            Just("\u{a1}\u{1681}\u{2010}\u{200b}\u{2019}\u{3001}\u{e000}\u{1f600}\u{1}".to_string()),
+            "\\PC{0,4}",
+        ];
+        proptest::collection::vec(pieces, 0..16).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        /// The joined words of text nodes are `split_whitespace`'s, a node boundary separating
+        /// words too: a difference would change every stored hash and report every page as
+        /// changed.
+        #[test]
+        fn nodes_are_joined_as_split_whitespace_splits_them(nodes in proptest::collection::vec(spaced_text(), 0..5)) {
+            let mut joiner = WordJoiner::with_capacity(0);
+            for n in &nodes {
+                joiner.push_node(n.as_bytes());
+            }
+            let expected: Vec<&str> = nodes.iter().flat_map(|n| n.split_whitespace()).collect();
+            prop_assert_eq!(String::from_utf8_lossy(&joiner.joined), expected.join(" "));
+        }
+    }
+
+    #[test]
+    fn byte_masks_are_exact() {
+        for b in 0..=255u8 {
+            for other in [0u8, b' ', 0x7f, 0x80, 0xff, b.wrapping_add(1)] {
+                let x = u64::from_le_bytes([other, b, other, b, b, other, other, b]);
+                let mask = |hit: bool| if hit { 0x80u64 } else { 0 };
+                let expect = |f: &dyn Fn(u8) -> bool| {
+                    x.to_le_bytes()
+                        .iter()
+                        .enumerate()
+                        .fold(0u64, |m, (k, &v)| m | (mask(f(v)) << (8 * k)))
+                };
+                assert_eq!(zero_bytes(x), expect(&|v| v == 0), "{b:#x} {other:#x}");
+                assert_eq!(bytes_equal(x, 0xC2), expect(&|v| v == 0xC2));
+                assert_eq!(bytes_below_space(x), expect(&|v| v < 0x20));
             }
         }
     }

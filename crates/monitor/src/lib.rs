@@ -7,8 +7,8 @@
 //! - [`site`]: sites, URLs that belong to them, pasted lists and CSV imports, quotas
 //!   (OSX-SITE, OSX-PACKS).
 //! - [`urls`]: URL normalisation shared by every tool.
-//! - [`extract`]: streaming HTML extraction (lol_html), response headers, indexability and the
-//!   LINK tool's backlink check (OSX-LINK).
+//! - [`extract`]: streaming HTML extraction on the crate's own tokenizer (`html`), response
+//!   headers, indexability and the LINK tool's backlink check (OSX-LINK).
 //! - [`robots`]: RFC 9309 robots.txt parsing, matching, fetch outcomes and caching.
 //! - [`sitemap`]: sitemap and sitemap index parsing, gzip included.
 //! - [`redirects`]: redirect chains, loops, hop limit and the 10-second deadline
@@ -31,7 +31,7 @@
 //! assert_eq!(site.domain(), "example.fr");
 //! let page = site.parse_url("/contact")?;
 //! let html = b"<html><head><title>Caf&eacute; &amp; co</title></head><body><h1> Bonjour </h1></body></html>";
-//! let found = extract_html(html, Some("text/html; charset=utf-8"), &page, &ExtractOptions::default())?;
+//! let found = extract_html(html, Some("text/html; charset=utf-8"), &page, &ExtractOptions::default());
 //! assert_eq!(found.title.as_deref(), Some("Café & co"));
 //! assert_eq!(found.h1, vec!["Bonjour".to_string()]);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
@@ -41,6 +41,7 @@ pub mod changes;
 pub mod check;
 pub mod export;
 pub mod extract;
+mod html;
 pub mod politeness;
 pub mod redirects;
 pub mod robots;

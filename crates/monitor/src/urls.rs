@@ -113,7 +113,10 @@ const HEX: &[u8; 16] = b"0123456789ABCDEF";
 /// Normalises percent-escapes in a path or query: unreserved characters are decoded, other escapes
 /// get uppercase hex, and bytes that are not printable ASCII (raw UTF-8, spaces, controls) are
 /// percent-encoded. Reserved characters keep their form, escaped or not, since they may carry
-/// meaning. Used for URLs and for robots.txt patterns alike (RFC 9309 section 2.2.2).
+/// meaning. A `%` that starts no escape is escaped itself (`%25`): left alone, it could form one
+/// with the characters a decoded escape leaves after it (`%%30a` would give `%0a`), and a second
+/// normalisation would not give the same string. Used for URLs and for robots.txt patterns alike
+/// (RFC 9309 section 2.2.2).
 pub fn normalize_percent(s: &str) -> String {
     let b = s.as_bytes();
     let mut out = String::with_capacity(s.len());
@@ -135,7 +138,7 @@ pub fn normalize_percent(s: &str) -> String {
             i += 3;
             continue;
         }
-        if c <= b' ' || c >= 0x7f {
+        if c <= b' ' || c >= 0x7f || c == b'%' {
             out.push('%');
             out.push(HEX[(c >> 4) as usize] as char);
             out.push(HEX[(c & 15) as usize] as char);
@@ -165,8 +168,9 @@ mod tests {
     fn percent_forms() {
         assert_eq!(normalize_percent("/a%7e%2fb%41"), "/a~%2FbA");
         assert_eq!(normalize_percent("/ツ"), "/%E3%83%84");
-        assert_eq!(normalize_percent("/100%"), "/100%");
-        assert_eq!(normalize_percent("/a%2"), "/a%2");
+        assert_eq!(normalize_percent("/100%"), "/100%25");
+        assert_eq!(normalize_percent("%%30a"), "%250a");
+        assert_eq!(normalize_percent("/a%2"), "/a%252");
     }
 
     #[test]

@@ -141,40 +141,26 @@ pub(crate) async fn read_html(
         let kept = &chunk[..chunk.len().min(room)];
         utf8.feed(kept);
         total = total.saturating_add(chunk.len());
-        if let Err(e) = extractor.write(kept) {
-            return HtmlBody {
-                page: None,
-                note: Some(BodyNote::ExtractError { detail: e.to_string() }),
-                failure: None,
-            };
-        }
+        extractor.write(kept);
         if total > cap {
             // The rest is not downloaded: dropping the response closes the connection.
             truncated = true;
             break;
         }
     }
-    match extractor.finish() {
-        Err(e) => HtmlBody {
-            page: None,
-            note: Some(BodyNote::ExtractError { detail: e.to_string() }),
-            failure: None,
-        },
-        Ok(page) => {
-            let invalid_utf8 = page.encoding == "UTF-8" && utf8.finish() && !truncated;
-            let note = if truncated {
-                Some(BodyNote::Truncated { cap })
-            } else if invalid_utf8 {
-                Some(BodyNote::InvalidUtf8)
-            } else {
-                None
-            };
-            HtmlBody {
-                page: Some(page),
-                note,
-                failure: None,
-            }
-        }
+    let page = extractor.finish();
+    let invalid_utf8 = page.encoding == "UTF-8" && utf8.finish() && !truncated;
+    let note = if truncated {
+        Some(BodyNote::Truncated { cap })
+    } else if invalid_utf8 {
+        Some(BodyNote::InvalidUtf8)
+    } else {
+        None
+    };
+    HtmlBody {
+        page: Some(page),
+        note,
+        failure: None,
     }
 }
 

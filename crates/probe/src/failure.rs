@@ -70,8 +70,6 @@ impl std::fmt::Display for Failure {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "note", rename_all = "snake_case")]
 pub enum BodyNote {
-    /// The HTML parser gave up; nothing was extracted.
-    ExtractError { detail: String },
     /// The body is binary (NUL bytes near its start) although it may claim to be HTML.
     Binary,
     /// The Content-Type is not HTML: the body was not read.
@@ -85,7 +83,6 @@ pub enum BodyNote {
 impl BodyNote {
     pub fn code(&self) -> &'static str {
         match self {
-            BodyNote::ExtractError { .. } => "body_unparsable",
             BodyNote::Binary => "body_binary",
             BodyNote::NotHtml { .. } => "body_not_html",
             BodyNote::Truncated { .. } => "body_truncated",

@@ -3,11 +3,13 @@
 
 mod changes;
 mod check;
+mod differential;
 mod export;
 mod extract;
 mod politeness;
 mod properties;
 mod redirects;
+mod reference;
 mod robots;
 mod site;
 mod sitemap;
