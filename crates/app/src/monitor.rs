@@ -1016,11 +1016,6 @@ impl App {
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let http_urls: Vec<String> = due
-            .iter()
-            .filter(|u| u.tool == Tool::Http)
-            .map(|u| u.url.clone())
-            .collect();
         let mut tx = self.db.read().await?;
         let sites: HashMap<SiteId, SiteRow> = store::monitor::sites_by_ids(&mut tx, &site_ids)
             .await?
@@ -1029,6 +1024,13 @@ impl App {
             .collect();
         let windows = store::monitor::maintenance_in_force(&mut tx, &site_ids, now).await?;
         let settings = store::monitor::settings_of(&mut tx, &accounts).await?;
+        // Presence in the sitemap is only known, and looked up, for sites whose sitemap was read.
+        let http_urls: Vec<String> = due
+            .iter()
+            .filter(|u| u.tool == Tool::Http)
+            .filter(|u| sites.get(&u.site_id).is_some_and(|s| s.sitemap_read_at.is_some()))
+            .map(|u| u.url.clone())
+            .collect();
         let listed: HashSet<(SiteId, String)> = store::monitor::in_sitemaps(&mut tx, &http_urls)
             .await?
             .into_iter()

@@ -244,7 +244,8 @@ impl WordJoiner {
                     if self.gap && self.any {
                         self.joined.push(b' ');
                     }
-                    self.joined.extend_from_slice(block);
+                    // A copy of a known size: no call to `memcpy`.
+                    self.joined.extend_from_slice(&x.to_le_bytes());
                     self.any = true;
                     self.gap = false;
                     i += 8;

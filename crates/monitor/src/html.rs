@@ -85,6 +85,10 @@ impl<'a> StartTag<'a> {
     }
 }
 
+/// Bytes of a new chunk added at a time to what is pending (tiny in unit tests, so that
+/// completing a tag takes several slices there).
+const PENDING_SLICE: usize = if cfg!(test) { 3 } else { 512 };
+
 /// Open elements kept at most: a page nesting deeper than this is broken, and elements past it
 /// are treated as closing at once so that memory stays bounded whatever the page.
 const MAX_OPEN_ELEMENTS: usize = 1024;
@@ -415,16 +419,22 @@ impl Tokenizer {
     }
 
     /// Tokenizes the next chunk of the body.
-    pub fn write(&mut self, chunk: &[u8], sink: &mut impl Sink) {
-        if self.pending.is_empty() {
-            let used = self.run(chunk, false, sink);
-            self.pending.extend_from_slice(&chunk[used..]);
-        } else {
+    pub fn write(&mut self, mut chunk: &[u8], sink: &mut impl Sink) {
+        // What is pending (a tag cut by the last chunk's end) is completed from the start of this
+        // chunk, a slice at a time, and the rest is read in place: the chunk is not copied whole.
+        // Each slice is at least as long as what is pending, so a long tag costs linear time.
+        while !self.pending.is_empty() && !chunk.is_empty() {
+            let take = chunk.len().min(self.pending.len().max(PENDING_SLICE));
             let mut buffer = std::mem::take(&mut self.pending);
-            buffer.extend_from_slice(chunk);
+            buffer.extend_from_slice(&chunk[..take]);
+            chunk = &chunk[take..];
             let used = self.run(&buffer, false, sink);
             buffer.drain(..used);
             self.pending = buffer;
+        }
+        if !chunk.is_empty() {
+            let used = self.run(chunk, false, sink);
+            self.pending.extend_from_slice(&chunk[used..]);
         }
     }
 
