@@ -25,6 +25,7 @@ use monitor::urls::parse_http_url;
 use monitor::{AlertId, MaintenanceId, SiteId, UrlId};
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 use store::monitor::{
     Alert, AlertKind, CheckWrite, LastCheck, Maintenance, MonitorSettings, NewUrl, Observation, SiteRow, SiteSummary,
     UrlFilter, UrlRole, WatchedUrl,
@@ -46,8 +47,17 @@ pub const OVERLAPPING_RUNS: usize = 2;
 /// edge where real time enters: the instant it reads is passed down as `now`.
 pub async fn run_checks(app: App, worker: String, stop: tokio::sync::watch::Receiver<bool>) {
     tracing::info!(%worker, runs = OVERLAPPING_RUNS, "monitor checks started");
-    let runs = (0..OVERLAPPING_RUNS).map(|_| run_loop(&app, &worker, stop.clone()));
-    futures::future::join_all(runs).await;
+    // Each run is a task of its own, so that one run's sequential part (gathering its batch,
+    // writing it) goes on while another thread serves the other's.
+    let runs = (0..OVERLAPPING_RUNS).map(|_| {
+        let (app, worker, stop) = (app.clone(), worker.clone(), stop.clone());
+        tokio::spawn(async move { run_loop(&app, &worker, stop).await })
+    });
+    for run in futures::future::join_all(runs).await {
+        if let Err(e) = run {
+            tracing::error!(error = %e, "a monitor run loop panicked");
+        }
+    }
 }
 
 async fn run_loop(app: &App, worker: &str, mut stop: tokio::sync::watch::Receiver<bool>) {
@@ -1050,8 +1060,12 @@ impl App {
             .map(|w| w.site_id)
             .collect();
 
-        // Each check is a task of its own so that parsing bodies spreads over every core of
-        // the runtime (polled together in this task, they would all share one thread).
+        // Each check is a task of its own, folded into its URL's trackers there too, so that
+        // parsing bodies and comparing snapshots spread over every core of the runtime (polled
+        // together in this task, they would all share one thread); the run only gathers what
+        // to write.
+        let settings = Arc::new(settings);
+        let in_maintenance = Arc::new(in_maintenance);
         let tasks: Vec<_> = due
             .into_iter()
             .map(|url| {
@@ -1062,49 +1076,65 @@ impl App {
                     .as_ref()
                     .and_then(|s| s.sitemap_read_at)
                     .map(|_| listed.contains(&(url.site_id, url.url.clone())));
+                let settings = settings.clone();
+                let in_maintenance = in_maintenance.clone();
                 tokio::spawn(async move {
-                    // The semaphore is never closed; without a permit the check still runs.
-                    let _slot = slots.acquire_owned().await.ok();
-                    check_one(&probe, url, site, in_sitemap, now).await
+                    let done = {
+                        // The semaphore is never closed; without a permit the check still runs.
+                        let _slot = slots.acquire_owned().await.ok();
+                        check_one(&probe, url, site, in_sitemap, now).await
+                    };
+                    let CheckDone { url, observed, sitemap } = done;
+                    match observed? {
+                        Observed::Deferred(until) => Some(Folded::Deferred(url.id, until)),
+                        Observed::Checked(checked) => {
+                            let account_settings = settings.get(&url.account_id).cloned().unwrap_or_default();
+                            let paused = in_maintenance.contains(&url.site_id);
+                            let applied = apply(&url, checked, &account_settings, paused, now);
+                            let sitemap = sitemap.map(|urls| (url.site_id, urls));
+                            Some(Folded::Checked(Box::new(applied), url.account_id, sitemap))
+                        }
+                    }
                 })
             })
             .collect();
-        let mut checks = Vec::with_capacity(tasks.len());
-        for task in futures::future::join_all(tasks).await {
-            match task {
-                Ok(done) => checks.push(done),
-                // The URL stays leased and is checked again when the lease ends.
-                Err(e) => tracing::error!(error = %e, "a monitor check panicked"),
-            }
-        }
 
         let mut report = RunReport::default();
         let mut writes = Vec::new();
         let mut observations = Vec::new();
         let mut alerts: Vec<Alert> = Vec::new();
         let mut sitemaps = Vec::new();
-        for done in checks {
-            let CheckDone { url, observed, sitemap } = done;
-            let Some(observed) = observed else {
-                continue;
-            };
-            let checked = match observed {
-                Observed::Deferred(until) => {
-                    report.deferred += 1;
-                    writes.push(Write::Defer(url.id, until));
-                    continue;
+        for task in futures::future::join_all(tasks).await {
+            let folded = match task {
+                Ok(folded) => folded,
+                // The URL stays leased and is checked again when the lease ends.
+                Err(e) => {
+                    tracing::error!(error = %e, "a monitor check panicked");
+                    None
                 }
-                Observed::Checked(c) => c,
             };
-            report.checked += 1;
-            let account_settings = settings.get(&url.account_id).cloned().unwrap_or_default();
-            let paused = in_maintenance.contains(&url.site_id);
-            let outcome = apply(&url, checked, &account_settings, paused, now);
-            observations.extend(outcome.observations.into_iter().map(|o| (url.account_id, o)));
-            alerts.extend(outcome.alerts);
-            writes.push(Write::Check(Box::new(outcome.write)));
-            if let (Some(urls), Some(site)) = (sitemap, sites.get(&url.site_id)) {
-                sitemaps.push((site.account_id, site.id, urls));
+            match folded {
+                None => {}
+                Some(Folded::Deferred(id, until)) => {
+                    report.deferred += 1;
+                    writes.push(Write::Defer(id, until));
+                }
+                Some(Folded::Checked(applied, account, sitemap)) => {
+                    report.checked += 1;
+                    let Applied {
+                        write,
+                        observations: seen,
+                        alerts: raised,
+                    } = *applied;
+                    observations.extend(seen.into_iter().map(|o| (account, o)));
+                    alerts.extend(raised);
+                    writes.push(Write::Check(Box::new(write)));
+                    if let Some((site_id, urls)) = sitemap
+                        && let Some(site) = sites.get(&site_id)
+                    {
+                        sitemaps.push((site.account_id, site.id, urls));
+                    }
+                }
             }
         }
         report.alerts = alerts.len();
@@ -1148,20 +1178,23 @@ impl App {
     /// as a worker's loop does; returns the runs' totals. For catching up at a fixed instant
     /// (the benchmark, a test clock's jump).
     pub async fn monitor_run_all_due(&self, worker: &str, now: Timestamp, batch: u32) -> Result<RunReport, AppError> {
-        let runs = (0..OVERLAPPING_RUNS).map(|_| async move {
-            let mut total = RunReport::default();
-            loop {
-                let report = self.monitor_run_due(worker, now, batch).await?;
-                if report.checked + report.deferred == 0 {
-                    return Ok::<_, AppError>(total);
+        let runs = (0..OVERLAPPING_RUNS).map(|_| {
+            let (app, worker) = (self.clone(), worker.to_string());
+            tokio::spawn(async move {
+                let mut total = RunReport::default();
+                loop {
+                    let report = app.monitor_run_due(&worker, now, batch).await?;
+                    if report.checked + report.deferred == 0 {
+                        return Ok::<_, AppError>(total);
+                    }
+                    // Deferred URLs are due after `now`: they are not claimed again.
+                    total += report;
                 }
-                // Deferred URLs are due after `now`: they are not claimed again.
-                total += report;
-            }
+            })
         });
         let mut total = RunReport::default();
-        for report in futures::future::try_join_all(runs).await? {
-            total += report;
+        for run in futures::future::join_all(runs).await {
+            total += run.map_err(|e| anyhow::anyhow!("a monitor run panicked: {e}"))??;
         }
         Ok(total)
     }
@@ -1396,6 +1429,13 @@ enum Checked {
     Http(Box<probe::HttpCheck>),
     Ping(probe::Ping),
     Link(Box<probe::BacklinkResult>),
+}
+
+/// A check folded into its URL's trackers, in its own task.
+enum Folded {
+    Deferred(UrlId, Timestamp),
+    /// What to write, the URL's account, and the sitemap's URLs when it was read.
+    Checked(Box<Applied>, AccountId, Option<(SiteId, Vec<String>)>),
 }
 
 struct CheckDone {
