@@ -1,6 +1,7 @@
 //! The monitor end to end: checks of URLs served by a local web server, each one fetched,
 //! extracted, compared with the URL's last snapshot and stored, through the scheduler every
-//! worker runs (`App::monitor_run_all_due`: overlapping runs of `App::monitor_run_due`).
+//! worker runs (`App::monitor_run_all_due`: the worker's stream of claims, checks and writes at
+//! a fixed instant).
 //!
 //! ```sh
 //! benches/monitor/serve.sh 18080 &               # nginx with 500 pages of ~50 KB
@@ -111,10 +112,7 @@ async fn main() -> anyhow::Result<()> {
         let now = t0 + SignedDuration::from_hours(2 * round as i64);
         let cpu = cpu_seconds();
         let started = Instant::now();
-        let checked = app
-            .monitor_run_all_due("bench", now, app::monitor::CLAIM_BATCH)
-            .await?
-            .checked;
+        let checked = app.monitor_run_all_due("bench", now).await?.checked;
         let wall = started.elapsed().as_secs_f64();
         let cpu = cpu_seconds() - cpu;
         let mut tx = db.read().await?;

@@ -35,58 +35,49 @@ use store::monitor::{
 pub const TICK: &str = "monitor.tick";
 
 /// How many URLs a worker claims at a time.
-pub const CLAIM_BATCH: u32 = 500;
+pub const CLAIM_BATCH: u32 = 250;
 
-/// How many runs of [`App::monitor_run_due`] a worker keeps going at once. Two overlap the
-/// sequential parts of a run (claiming, reading the batch's facts, storing its results) with
-/// the checks of the other; they share the process's [`DEFAULT_CONCURRENCY`] check slots.
-pub const OVERLAPPING_RUNS: usize = 2;
+/// Checks a worker keeps started: its [`DEFAULT_CONCURRENCY`] slots busy and as many queued, so
+/// that the slots stay busy while the worker claims or writes.
+pub const IN_FLIGHT: usize = 2 * DEFAULT_CONCURRENCY;
+
+/// Finished checks written together (one transaction, one alert email per site).
+pub const WRITE_BATCH: usize = 250;
+
+/// How long finished checks wait for more before they are written anyway.
+pub const WRITE_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// How long a worker waits before it looks again when nothing was due.
+pub const IDLE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// Checks due URLs until `stop` changes: every `comptoir serve` and `comptoir worker` runs this
 /// beside its job runner, and they share the checks through leased claims. The loop is the
-/// edge where real time enters: the instant it reads is passed down as `now`.
+/// edge where real time enters: each claim reads the system clock and passes it down as `now`.
 pub async fn run_checks(app: App, worker: String, stop: tokio::sync::watch::Receiver<bool>) {
-    tracing::info!(%worker, runs = OVERLAPPING_RUNS, "monitor checks started");
-    // Each run is a task of its own, so that one run's sequential part (gathering its batch,
-    // writing it) goes on while another thread serves the other's.
-    let runs = (0..OVERLAPPING_RUNS).map(|_| {
-        let (app, worker, stop) = (app.clone(), worker.clone(), stop.clone());
-        tokio::spawn(async move { run_loop(&app, &worker, stop).await })
-    });
-    for run in futures::future::join_all(runs).await {
-        if let Err(e) = run {
-            tracing::error!(error = %e, "a monitor run loop panicked");
-        }
-    }
-}
-
-async fn run_loop(app: &App, worker: &str, mut stop: tokio::sync::watch::Receiver<bool>) {
+    tracing::info!(%worker, in_flight = IN_FLIGHT, "monitor checks started");
     loop {
-        if *stop.borrow() {
-            break;
-        }
-        let idle = match app.monitor_run_due(worker, crate::system_now(), CLAIM_BATCH).await {
+        match app
+            .monitor_check_stream(&worker, &crate::system_now, false, Some(stop.clone()))
+            .await
+        {
             Ok(report) => {
-                if report.checked + report.deferred > 0 {
-                    tracing::info!(
-                        checked = report.checked,
-                        deferred = report.deferred,
-                        alerts = report.alerts,
-                        emails = report.emails,
-                        "monitor run"
-                    );
-                }
-                report.checked + report.deferred < CLAIM_BATCH as usize
+                tracing::info!(
+                    checked = report.checked,
+                    deferred = report.deferred,
+                    alerts = report.alerts,
+                    emails = report.emails,
+                    "monitor checks stopped"
+                );
+                return;
             }
+            // A failed claim or write (the database went away): the leases make the URLs due
+            // again later; try again after a pause.
             Err(e) => {
-                tracing::warn!(error = %e, "monitor run failed");
-                true
-            }
-        };
-        if idle {
-            tokio::select! {
-                _ = stop.changed() => break,
-                _ = tokio::time::sleep(std::time::Duration::from_secs(2)) => {}
+                tracing::warn!(error = %e, "monitor checks failed");
+                if *stop.borrow() {
+                    return;
+                }
+                tokio::time::sleep(IDLE_WAIT).await;
             }
         }
     }
@@ -1000,20 +991,33 @@ impl App {
     // The scheduler
 
     /// Claims up to `limit` URLs due at `now`, checks them (at most [`DEFAULT_CONCURRENCY`] at
-    /// once in this process, whatever runs overlap, each host within its cap), records what
-    /// they saw, and sends one email per site with the run's alerts. Every worker process calls
-    /// it in a loop: claims are leased rows of the due-time index, so workers share the checks
-    /// and a crash only delays them.
+    /// once in this process, each host within its cap), records what they saw, and sends one
+    /// email per site with the run's alerts. Claims are leased rows of the due-time index, so
+    /// workers share the checks and a crash only delays them. Workers run
+    /// [`App::monitor_check_stream`], which does the same without waiting for a whole batch.
     pub async fn monitor_run_due(&self, worker: &str, now: Timestamp, limit: u32) -> Result<RunReport, AppError> {
         let probe = self.probe()?.clone();
+        let Some(batch) = self.claim_batch(worker, now, limit).await? else {
+            return Ok(RunReport::default());
+        };
+        let mut checks = tokio::task::JoinSet::new();
+        self.spawn_checks(&probe, batch, &mut checks);
+        let mut done = Vec::new();
+        while let Some(task) = checks.join_next().await {
+            done.extend(finished(task));
+        }
+        self.write_checks(done).await
+    }
+
+    /// Claims up to `limit` URLs due at `now` and reads, once, what their checks need.
+    async fn claim_batch(&self, worker: &str, now: Timestamp, limit: u32) -> Result<Option<Batch>, AppError> {
         let lease_until = now.checked_add(CLAIM_LEASE).unwrap_or(now);
         let mut tx = self.db.write().await?;
         let due = store::monitor::claim_due(&mut tx, self.db.backend(), worker, now, lease_until, limit).await?;
         tx.commit().await?;
         if due.is_empty() {
-            return Ok(RunReport::default());
+            return Ok(None);
         }
-        // What every check of the batch needs, read once.
         let site_ids: Vec<SiteId> = due
             .iter()
             .map(|u| u.site_id)
@@ -1059,67 +1063,79 @@ impl App {
             })
             .map(|w| w.site_id)
             .collect();
+        Ok(Some(Batch {
+            due,
+            listed,
+            context: Arc::new(BatchContext {
+                now,
+                sites,
+                settings,
+                in_maintenance,
+            }),
+        }))
+    }
 
-        // Each check is a task of its own, folded into its URL's trackers there too, so that
-        // parsing bodies and comparing snapshots spread over every core of the runtime (polled
-        // together in this task, they would all share one thread); the run only gathers what
-        // to write.
-        let settings = Arc::new(settings);
-        let in_maintenance = Arc::new(in_maintenance);
-        let tasks: Vec<_> = due
-            .into_iter()
-            .map(|url| {
-                let probe = probe.clone();
-                let slots = self.check_slots.clone();
-                let site = sites.get(&url.site_id).cloned();
-                let in_sitemap = site
-                    .as_ref()
-                    .and_then(|s| s.sitemap_read_at)
-                    .map(|_| listed.contains(&(url.site_id, url.url.clone())));
-                let settings = settings.clone();
-                let in_maintenance = in_maintenance.clone();
-                tokio::spawn(async move {
-                    let done = {
-                        // The semaphore is never closed; without a permit the check still runs.
-                        let _slot = slots.acquire_owned().await.ok();
-                        check_one(&probe, url, site, in_sitemap, now).await
-                    };
-                    let CheckDone { url, observed, sitemap } = done;
-                    match observed? {
-                        Observed::Deferred(until) => Some(Folded::Deferred(url.id, until)),
-                        Observed::Checked(checked) => {
-                            let account_settings = settings.get(&url.account_id).cloned().unwrap_or_default();
-                            let paused = in_maintenance.contains(&url.site_id);
-                            let applied = apply(&url, checked, &account_settings, paused, now);
-                            let sitemap = sitemap.map(|urls| (url.site_id, urls));
-                            Some(Folded::Checked(Box::new(applied), url.account_id, sitemap))
-                        }
+    /// Starts the batch's checks. Each is a task of its own, folded into its URL's trackers
+    /// there too, so that parsing bodies and comparing snapshots spread over every core.
+    fn spawn_checks(&self, probe: &probe::Probe, batch: Batch, into: &mut tokio::task::JoinSet<Option<Done>>) {
+        let Batch { due, listed, context } = batch;
+        for url in due {
+            let probe = probe.clone();
+            let slots = self.check_slots.clone();
+            let context = context.clone();
+            let site = context.sites.get(&url.site_id).cloned();
+            let in_sitemap = site
+                .as_ref()
+                .and_then(|s| s.sitemap_read_at)
+                .map(|_| listed.contains(&(url.site_id, url.url.clone())));
+            into.spawn(async move {
+                let now = context.now;
+                let done = {
+                    // The semaphore is never closed; without a permit the check still runs.
+                    let _slot = slots.acquire_owned().await.ok();
+                    check_one(&probe, url, site, in_sitemap, now).await
+                };
+                let CheckDone { url, observed, sitemap } = done;
+                let folded = match observed? {
+                    Observed::Deferred(until) => Folded::Deferred(url.id, until),
+                    Observed::Checked(checked) => {
+                        let settings = context.settings.get(&url.account_id).cloned().unwrap_or_default();
+                        let paused = context.in_maintenance.contains(&url.site_id);
+                        let applied = apply(&url, checked, &settings, paused, now);
+                        let sitemap = sitemap.map(|urls| (url.site_id, urls));
+                        Folded::Checked(Box::new(applied), url.account_id, sitemap)
                     }
-                })
-            })
-            .collect();
+                };
+                Some(Done { folded, context })
+            });
+        }
+    }
 
+    /// Records finished checks, of one batch or several, in one transaction: the URLs' last
+    /// values and trackers, the history, sitemaps read, and the alerts, emailed as one message
+    /// per site and recipient unless a maintenance window holds them back (OSX-ALERT-EMAIL).
+    async fn write_checks(&self, done: Vec<Done>) -> Result<RunReport, AppError> {
         let mut report = RunReport::default();
+        if done.is_empty() {
+            return Ok(report);
+        }
         let mut writes = Vec::new();
+        let mut deferrals = Vec::new();
         let mut observations = Vec::new();
-        let mut alerts: Vec<Alert> = Vec::new();
+        let mut to_email: Vec<Alert> = Vec::new();
+        let mut held: Vec<Alert> = Vec::new();
         let mut sitemaps = Vec::new();
-        for task in futures::future::join_all(tasks).await {
-            let folded = match task {
-                Ok(folded) => folded,
-                // The URL stays leased and is checked again when the lease ends.
-                Err(e) => {
-                    tracing::error!(error = %e, "a monitor check panicked");
-                    None
-                }
-            };
+        let mut sites: HashMap<SiteId, SiteRow> = HashMap::new();
+        let mut settings: HashMap<AccountId, MonitorSettings> = HashMap::new();
+        let mut now = Timestamp::UNIX_EPOCH;
+        for Done { folded, context } in done {
+            now = now.max(context.now);
             match folded {
-                None => {}
-                Some(Folded::Deferred(id, until)) => {
+                Folded::Deferred(id, until) => {
                     report.deferred += 1;
-                    writes.push(Write::Defer(id, until));
+                    deferrals.push((id, until));
                 }
-                Some(Folded::Checked(applied, account, sitemap)) => {
+                Folded::Checked(applied, account, sitemap) => {
                     report.checked += 1;
                     let Applied {
                         write,
@@ -1127,34 +1143,39 @@ impl App {
                         alerts: raised,
                     } = *applied;
                     observations.extend(seen.into_iter().map(|o| (account, o)));
-                    alerts.extend(raised);
-                    writes.push(Write::Check(Box::new(write)));
+                    report.alerts += raised.len();
+                    for alert in raised {
+                        if let Some(site) = context.sites.get(&alert.site_id) {
+                            sites.entry(site.id).or_insert_with(|| site.clone());
+                        }
+                        if let Some(s) = context.settings.get(&alert.account_id) {
+                            settings.entry(alert.account_id).or_insert_with(|| s.clone());
+                        }
+                        // Alerts held back by a maintenance window are kept, not emailed.
+                        if context.in_maintenance.contains(&alert.site_id) {
+                            held.push(alert);
+                        } else {
+                            to_email.push(alert);
+                        }
+                    }
+                    writes.push(write);
                     if let Some((site_id, urls)) = sitemap
-                        && let Some(site) = sites.get(&site_id)
+                        && let Some(site) = context.sites.get(&site_id)
                     {
                         sitemaps.push((site.account_id, site.id, urls));
                     }
                 }
             }
         }
-        report.alerts = alerts.len();
-
         let mut tx = self.db.write().await?;
-        let mut check_writes = Vec::new();
-        for w in writes {
-            match w {
-                Write::Defer(id, until) => store::monitor::defer(&mut tx, id, until).await?,
-                Write::Check(c) => check_writes.push(*c),
-            }
+        for (id, until) in deferrals {
+            store::monitor::defer(&mut tx, id, until).await?;
         }
-        store::monitor::save_checks(&mut tx, &check_writes).await?;
+        store::monitor::save_checks(&mut tx, &writes).await?;
         store::monitor::insert_observations(&mut tx, &observations).await?;
         for (account, site, urls) in sitemaps {
             store::monitor::replace_sitemap_entries(&mut tx, account, site, &urls, now).await?;
         }
-        // Alerts held back by a maintenance window are kept, not emailed.
-        let (to_email, held): (Vec<Alert>, Vec<Alert>) =
-            alerts.into_iter().partition(|a| !in_maintenance.contains(&a.site_id));
         store::monitor::insert_alerts(&mut tx, &held).await?;
         let mut emailed = Vec::new();
         let mut by_account: BTreeMap<AccountId, Vec<Alert>> = BTreeMap::new();
@@ -1174,29 +1195,80 @@ impl App {
         Ok(report)
     }
 
-    /// Checks everything due at `now`, in [`OVERLAPPING_RUNS`] overlapping runs of `batch` URLs,
-    /// as a worker's loop does; returns the runs' totals. For catching up at a fixed instant
-    /// (the benchmark, a test clock's jump).
-    pub async fn monitor_run_all_due(&self, worker: &str, now: Timestamp, batch: u32) -> Result<RunReport, AppError> {
-        let runs = (0..OVERLAPPING_RUNS).map(|_| {
-            let (app, worker) = (self.clone(), worker.to_string());
-            tokio::spawn(async move {
-                let mut total = RunReport::default();
-                loop {
-                    let report = app.monitor_run_due(&worker, now, batch).await?;
-                    if report.checked + report.deferred == 0 {
-                        return Ok::<_, AppError>(total);
-                    }
-                    // Deferred URLs are due after `now`: they are not claimed again.
-                    total += report;
-                }
-            })
-        });
+    /// Checks due URLs as a stream, what every worker runs: claims keep about [`IN_FLIGHT`]
+    /// checks started (the process's [`DEFAULT_CONCURRENCY`] slots busy and as many waiting), and
+    /// finished checks are written [`WRITE_BATCH`] at a time, or after [`WRITE_WAIT`] without a
+    /// new one. Neither the slowest check of a batch nor the writing of another leaves the
+    /// cores idle. Each claim's instant comes from `clock`. With `until_idle`, returns once nothing
+    /// is due and everything started is written; otherwise goes on, looking again every
+    /// [`IDLE_WAIT`] when nothing is due, until `stop` turns true, then finishes what it started.
+    /// One write is one run for the alert emails: one email per site and write.
+    pub async fn monitor_check_stream(
+        &self,
+        worker: &str,
+        clock: &(dyn Fn() -> Timestamp + Sync),
+        until_idle: bool,
+        mut stop: Option<tokio::sync::watch::Receiver<bool>>,
+    ) -> Result<RunReport, AppError> {
+        let probe = self.probe()?.clone();
+        let mut checks = tokio::task::JoinSet::new();
+        let mut done: Vec<Done> = Vec::new();
         let mut total = RunReport::default();
-        for run in futures::future::join_all(runs).await {
-            total += run.map_err(|e| anyhow::anyhow!("a monitor run panicked: {e}"))??;
+        // When the last claim found nothing due.
+        let mut found_none: Option<tokio::time::Instant> = None;
+        let stopping = |stop: &Option<tokio::sync::watch::Receiver<bool>>| stop.as_ref().is_some_and(|s| *s.borrow());
+        loop {
+            let may_claim = !stopping(&stop)
+                && match found_none {
+                    None => true,
+                    Some(at) => !until_idle && at.elapsed() >= IDLE_WAIT,
+                };
+            if may_claim {
+                found_none = None;
+                while checks.len() < IN_FLIGHT {
+                    match self.claim_batch(worker, clock(), CLAIM_BATCH).await? {
+                        Some(batch) => self.spawn_checks(&probe, batch, &mut checks),
+                        None => {
+                            found_none = Some(tokio::time::Instant::now());
+                            break;
+                        }
+                    }
+                }
+            }
+            if checks.is_empty() {
+                total += self.write_checks(std::mem::take(&mut done)).await?;
+                if until_idle || stopping(&stop) {
+                    return Ok(total);
+                }
+                match stop.as_mut() {
+                    Some(s) => {
+                        tokio::select! {
+                            _ = s.changed() => {}
+                            _ = tokio::time::sleep(IDLE_WAIT) => {}
+                        }
+                    }
+                    None => tokio::time::sleep(IDLE_WAIT).await,
+                }
+                continue;
+            }
+            let waited = tokio::time::timeout(WRITE_WAIT, checks.join_next()).await;
+            let quiet = waited.is_err();
+            if let Ok(Some(task)) = waited {
+                done.extend(finished(task));
+            }
+            while let Some(task) = checks.try_join_next() {
+                done.extend(finished(task));
+            }
+            if done.len() >= WRITE_BATCH || (quiet && !done.is_empty()) {
+                total += self.write_checks(std::mem::take(&mut done)).await?;
+            }
         }
-        Ok(total)
+    }
+
+    /// Checks everything due at `now` and returns the totals: the worker's stream at a fixed
+    /// instant, for catching up (the benchmark, a test clock's jump).
+    pub async fn monitor_run_all_due(&self, worker: &str, now: Timestamp) -> Result<RunReport, AppError> {
+        self.monitor_check_stream(worker, &move || now, true, None).await
     }
 
     /// Queues one email per site of the run's alerts to each recipient, in their language
@@ -1412,11 +1484,6 @@ fn new_url(site: SiteId, tool: Tool, role: UrlRole, url: String, target: String,
     }
 }
 
-enum Write {
-    Defer(UrlId, Timestamp),
-    Check(Box<CheckWrite>),
-}
-
 /// What the network said about one URL.
 enum Observed {
     Checked(Checked),
@@ -1429,6 +1496,36 @@ enum Checked {
     Http(Box<probe::HttpCheck>),
     Ping(probe::Ping),
     Link(Box<probe::BacklinkResult>),
+}
+
+/// A claimed batch: its URLs, those listed in their site's sitemap, and the shared context.
+struct Batch {
+    due: Vec<WatchedUrl>,
+    listed: HashSet<(SiteId, String)>,
+    context: Arc<BatchContext>,
+}
+
+/// What the checks of a batch share, read once at its claim.
+struct BatchContext {
+    now: Timestamp,
+    sites: HashMap<SiteId, SiteRow>,
+    settings: HashMap<AccountId, MonitorSettings>,
+    in_maintenance: HashSet<SiteId>,
+}
+
+/// A finished check and its batch's context.
+struct Done {
+    folded: Folded,
+    context: Arc<BatchContext>,
+}
+
+/// The finished check of a task, if it gave one (a panicked check stays leased and is checked
+/// again when its lease ends).
+fn finished(task: Result<Option<Done>, tokio::task::JoinError>) -> Option<Done> {
+    task.unwrap_or_else(|e| {
+        tracing::error!(error = %e, "a monitor check panicked");
+        None
+    })
 }
 
 /// A check folded into its URL's trackers, in its own task.

@@ -634,6 +634,99 @@ async fn workers_share_the_due_urls_without_checking_one_twice() {
     .await;
 }
 
+/// The stream every worker runs: two workers' streams at the same instant check each due URL
+/// once between them, write every result, and a stream started in worker mode finishes what it
+/// started when told to stop.
+#[tokio::test]
+async fn worker_streams_check_each_due_url_once_and_stop_cleanly() {
+    let (origin, _site) = start_site().await;
+    on_every_backend(async |db| {
+        let w = World::new(db).await;
+        subscribe(&w, w.account, "free").await;
+        let admin = actor(&w.principal(ADMIN).await);
+        let t0 = t("2026-11-23T09:00:00Z");
+        let site = w
+            .app
+            .monitor_add_site(&admin, w.account, &origin, t0)
+            .await
+            .expect("site");
+        let list: String = (0..15).map(|i| format!("/page-{i}\n")).collect();
+        w.app
+            .monitor_add_urls(&admin, w.account, site.id, UrlSource::List(list), t0)
+            .await
+            .expect("urls");
+        let other = w.app_with(app::AppConfig::default());
+        let (a, b) = tokio::join!(
+            w.app.monitor_run_all_due("worker-a", t0),
+            other.monitor_run_all_due("worker-b", t0)
+        );
+        let (a, b) = (a.expect("a"), b.expect("b"));
+        // Home page, robots.txt, sitemap and the 15 pages.
+        assert_eq!(a.checked + b.checked, 18, "{a:?} {b:?}");
+        let urls = w
+            .app
+            .monitor_urls(
+                w.account,
+                site.id,
+                &UrlFilter {
+                    limit: 100,
+                    ..UrlFilter::default()
+                },
+            )
+            .await
+            .expect("urls");
+        assert!(
+            urls.urls.iter().all(|u| u.last.checked_at == Some(t0)),
+            "every result written"
+        );
+        assert_eq!(
+            w.app.monitor_run_all_due("worker-a", t0).await.expect("again").checked,
+            0
+        );
+
+        // Worker mode, its instant two hours later: everything is due again. The stream is
+        // stopped once the results are written, and returns what it did.
+        let t1 = t0 + hours(2);
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let app = w.app.clone();
+        let worker = tokio::spawn(async move {
+            app.monitor_check_stream("worker-a", &move || t1, false, Some(stopped))
+                .await
+        });
+        let written = async {
+            loop {
+                let page = w
+                    .app
+                    .monitor_urls(
+                        w.account,
+                        site.id,
+                        &UrlFilter {
+                            limit: 100,
+                            ..UrlFilter::default()
+                        },
+                    )
+                    .await
+                    .expect("urls");
+                if page.urls.iter().all(|u| u.last.checked_at == Some(t1)) {
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(30), written)
+            .await
+            .expect("the worker's stream writes every result");
+        stop.send(true).expect("stop");
+        let report = tokio::time::timeout(std::time::Duration::from_secs(30), worker)
+            .await
+            .expect("the stream stops")
+            .expect("no panic")
+            .expect("stream");
+        assert_eq!(report.checked, 18);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn another_tenant_never_sees_a_site_or_its_urls() {
     let (origin, _site) = start_site().await;
