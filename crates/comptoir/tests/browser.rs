@@ -128,6 +128,20 @@ async fn click(c: &Client, css: &str) -> Step<()> {
         .map_err(|e| format!("{css}: {e}"))
 }
 
+/// Clicks `button` and waits for `css` on the page the click leads to. Elements matching `css`
+/// already on the page are removed first: a notice left by the previous form would otherwise
+/// satisfy the wait at once, and the next navigation would race the form's own.
+async fn click_and_wait_for_new(c: &Client, button: &str, css: &str) -> Step<()> {
+    c.execute(
+        "document.querySelectorAll(arguments[0]).forEach(e => e.remove());",
+        vec![serde_json::Value::from(css)],
+    )
+    .await
+    .map_err(|e| format!("clearing {css}: {e}"))?;
+    click(c, button).await?;
+    wait_for(c, css).await
+}
+
 async fn text(c: &Client, css: &str) -> Step<String> {
     c.find(Locator::Css(css))
         .await
@@ -259,8 +273,7 @@ async fn flow(c: &Client, server: &Server, lang: &str, step: &mut &'static str) 
     )
     .await
     .map_err(|e| format!("choosing the new plan: {e}"))?;
-    click(c, "[id^='plan-submit-']").await?;
-    wait_for(c, ".notice").await?;
+    click_and_wait_for_new(c, "[id^='plan-submit-']", ".notice").await?;
 
     *step = "invoices";
     goto(c, &format!("{base}/settings/invoices")).await?;
@@ -396,8 +409,7 @@ async fn flow(c: &Client, server: &Server, lang: &str, step: &mut &'static str) 
     let member_email = "vendeur@exemple-navigateur.test";
     goto(c, &format!("{base}/settings/users")).await?;
     fill(c, "#invite-email", member_email).await?;
-    click(c, "#invite-submit").await?;
-    wait_for(c, ".notice").await?;
+    click_and_wait_for_new(c, "#invite-submit", ".notice").await?;
     let invitation = link_from_outbox(&server.app, member_email, "/invitations/accept?token=").await?;
 
     *step = "logout";

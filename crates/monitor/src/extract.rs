@@ -22,6 +22,7 @@ use url::Url;
 
 use crate::html::{Sink, StartTag, TextKind, Tokenizer};
 use crate::urls::{normalize, resolve_http_url};
+use crate::utf8::Utf8Check;
 
 /// Settings of one extraction.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -149,6 +150,9 @@ pub struct PageElements {
     pub truncated: bool,
     /// The character set used (`UTF-8`, `windows-1252`…).
     pub encoding: String,
+    /// Read as UTF-8, the body had invalid bytes (read as U+FFFD), or ended inside a character.
+    #[serde(default)]
+    pub invalid_utf8: bool,
 }
 
 /// The visible text's SHA-256 over its words joined by single spaces. Words are gathered in a
@@ -305,6 +309,9 @@ struct Extraction {
     robots: Vec<String>,
     /// The encoding of the bytes the tokenizer hands over (UTF-8 for transcoded UTF-16).
     decode_as: &'static Encoding,
+    /// Every byte handed over so far is valid UTF-8 (checked by chunk as the body arrives), so a
+    /// text node, which starts and ends at ASCII bytes, needs no check of its own.
+    valid_utf8: bool,
     /// A `<meta>` charset may still switch `decode_as`: neither a byte-order mark nor the
     /// `Content-Type` named one, and no earlier `<meta>` did (HTML sets the encoding once).
     may_switch: bool,
@@ -458,6 +465,23 @@ impl Extraction {
         }
     }
 
+    /// A text node as valid UTF-8 bytes, invalid sequences replaced.
+    fn decode_text<'a>(&self, raw: &'a [u8]) -> Cow<'a, [u8]> {
+        if self.decode_as != encoding_rs::UTF_8 {
+            return match self.decode_as.decode_without_bom_handling(raw).0 {
+                Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+                Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+            };
+        }
+        if self.valid_utf8 {
+            return Cow::Borrowed(raw);
+        }
+        match String::from_utf8_lossy(raw) {
+            Cow::Borrowed(s) => Cow::Borrowed(s.as_bytes()),
+            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+        }
+    }
+
     /// An attribute's value as text, entities not decoded.
     fn attr<'a>(&self, tag: &StartTag<'a>, name: &str) -> Option<Cow<'a, str>> {
         tag.attr(name).map(|raw| self.decode(raw))
@@ -562,16 +586,15 @@ impl Sink for Extraction {
             // Script, style and the like: neither decoded nor kept.
             return;
         }
-        let decoded = self.decode(raw);
+        let decoded = self.decode_text(raw);
         // Valid UTF-8: the decoded text with its character references expanded. Kept as bytes,
         // which is all the text hash needs: making a `str` of it would check it again.
-        let text: Cow<'_, [u8]> = if matches!(kind, TextKind::Data | TextKind::RcData)
-            && memchr::memchr(b'&', decoded.as_bytes()).is_some()
-        {
-            htmlize::unescape_bytes_in(decoded.as_bytes(), htmlize::Context::General)
-        } else {
-            Cow::Borrowed(decoded.as_bytes())
-        };
+        let text: Cow<'_, [u8]> =
+            if matches!(kind, TextKind::Data | TextKind::RcData) && memchr::memchr(b'&', &decoded).is_some() {
+                htmlize::unescape_bytes_in(&*decoded, htmlize::Context::General)
+            } else {
+                Cow::Borrowed(&decoded)
+            };
         if self.title_open.is_some() {
             if let Some(t) = self.out.title.as_mut() {
                 t.push_str(&String::from_utf8_lossy(&text));
@@ -687,6 +710,7 @@ pub struct HtmlExtractor {
     read: usize,
     truncated: bool,
     encoding: &'static Encoding,
+    utf8: Utf8Check,
 }
 
 impl HtmlExtractor {
@@ -709,6 +733,7 @@ impl HtmlExtractor {
             out: PageElements::default(),
             robots: Vec::new(),
             decode_as: encoding_rs::UTF_8,
+            valid_utf8: false,
             may_switch: false,
             meta_charset: None,
             hidden: Vec::new(),
@@ -726,6 +751,7 @@ impl HtmlExtractor {
             read: 0,
             truncated: false,
             encoding: encoding_rs::UTF_8,
+            utf8: Utf8Check::default(),
         }
     }
 
@@ -753,7 +779,11 @@ impl HtmlExtractor {
             return;
         };
         match transcoder {
-            None => self.tokenizer.write(data, &mut self.extraction),
+            None => {
+                self.utf8.feed(data);
+                self.extraction.valid_utf8 = !self.utf8.invalid();
+                self.tokenizer.write(data, &mut self.extraction);
+            }
             Some(dec) => {
                 let mut out = String::with_capacity(data.len() + 16);
                 let mut input = data;
@@ -767,6 +797,8 @@ impl HtmlExtractor {
                         break;
                     }
                 }
+                // The decoder's output is valid UTF-8 whatever its input.
+                self.extraction.valid_utf8 = true;
                 self.tokenizer.write(out.as_bytes(), &mut self.extraction);
             }
         }
@@ -801,8 +833,12 @@ impl HtmlExtractor {
             let head = std::mem::take(head);
             self.start(&head);
         }
-        if let Stage::Parsing { transcoder: Some(_) } = &self.stage {
+        let transcoded = matches!(self.stage, Stage::Parsing { transcoder: Some(_) });
+        if transcoded {
             self.feed(&[], true);
+        } else if self.utf8.finish() {
+            // The body ends inside a character: the last text node holds it.
+            self.extraction.valid_utf8 = false;
         }
         self.tokenizer.end(&mut self.extraction);
         let x = self.extraction;
@@ -821,6 +857,7 @@ impl HtmlExtractor {
             x.meta_charset.unwrap_or(self.encoding)
         };
         out.encoding = used.name().to_string();
+        out.invalid_utf8 = used == encoding_rs::UTF_8 && !transcoded && self.utf8.finish();
         out
     }
 }

@@ -48,6 +48,7 @@ pub mod robots;
 pub mod site;
 pub mod sitemap;
 pub mod urls;
+mod utf8;
 
 pub use url::Url;
 

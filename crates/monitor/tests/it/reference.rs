@@ -343,6 +343,8 @@ pub struct ReferenceExtractor {
     read: usize,
     truncated: bool,
     encoding: &'static Encoding,
+    /// The bytes read, to tell whether they were valid UTF-8.
+    body: Vec<u8>,
 }
 
 impl ReferenceExtractor {
@@ -372,6 +374,7 @@ impl ReferenceExtractor {
             read: 0,
             truncated: false,
             encoding: encoding_rs::UTF_8,
+            body: Vec::new(),
         }
     }
 
@@ -429,6 +432,7 @@ impl ReferenceExtractor {
             return Ok(());
         }
         self.read += chunk.len();
+        self.body.extend_from_slice(chunk);
         match &mut self.stage {
             Stage::Sniffing(head) => {
                 head.extend_from_slice(chunk);
@@ -475,6 +479,7 @@ impl ReferenceExtractor {
             st.meta_charset.unwrap_or(self.encoding)
         };
         out.encoding = used.name().to_string();
+        out.invalid_utf8 = used == encoding_rs::UTF_8 && std::str::from_utf8(&self.body).is_err();
         Ok(out)
     }
 }
