@@ -464,6 +464,7 @@ impl App {
         for tool in Tool::ALL {
             let page = store::monitor::list_urls(
                 &mut tx,
+                self.db.backend(),
                 account,
                 id,
                 &UrlFilter {
@@ -708,7 +709,7 @@ impl App {
         if store::monitor::get_site(&mut tx, account, site).await?.is_none() {
             return Err(AppError::NotFound);
         }
-        let mut urls = store::monitor::list_urls(&mut tx, account, site, filter).await?;
+        let mut urls = store::monitor::list_urls(&mut tx, self.db.backend(), account, site, filter).await?;
         tx.commit().await?;
         let limit = filter.limit.clamp(1, 1000) as usize;
         let next_after = (urls.len() > limit).then(|| {
@@ -1827,6 +1828,7 @@ fn apply(url: &WatchedUrl, observed: Checked, settings: &MonitorSettings, paused
     Applied {
         write: CheckWrite {
             id: url.id,
+            site_id: url.site_id,
             last,
             tracker: serde_json::to_string(&trackers).ok(),
             next_due_at: next,

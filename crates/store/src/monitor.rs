@@ -17,6 +17,7 @@ use monitor::site::Tool;
 use monitor::{AlertId, MaintenanceId, ObservationId, SiteId, UrlId};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
+use std::collections::BTreeMap;
 
 /// A watched site.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -229,54 +230,41 @@ pub async fn sites_by_ids(conn: &mut AnyConnection, ids: &[SiteId]) -> Result<Ve
     rows.iter().map(site_from_row).collect()
 }
 
-/// The sites screen: each site with its counts, in one grouped query.
+/// The sites screen: each site with its counts, as the triggers of `monitor_site_counts` keep
+/// them (migration 0013), so the screen costs one row per site however many URLs it watches.
 pub async fn site_summaries(conn: &mut AnyConnection, account: AccountId) -> Result<Vec<SiteSummary>> {
-    let sites = sites(&mut *conn, account).await?;
-    let rows = sqlx::query(
-        "SELECT site_id, \
-            SUM(CASE WHEN tool = 'http' THEN 1 ELSE 0 END) AS http_urls, \
-            SUM(CASE WHEN tool = 'ping' THEN 1 ELSE 0 END) AS ping_urls, \
-            SUM(CASE WHEN tool = 'link' THEN 1 ELSE 0 END) AS backlinks, \
-            SUM(CASE WHEN outcome IS NOT NULL AND (outcome <> 'answered' OR status >= 400) AND outcome <> 'deferred' THEN 1 ELSE 0 END) AS errors, \
-            SUM(CASE WHEN tool = 'http' AND indexable = FALSE THEN 1 ELSE 0 END) AS non_indexable, \
-            SUM(CASE WHEN up = FALSE THEN 1 ELSE 0 END) AS down, \
-            MAX(checked_at) AS last_check_at, MAX(last_change_at) AS last_change_at \
-         FROM monitor_urls WHERE account_id = $1 GROUP BY site_id",
-    )
-    .bind(account.to_string())
-    .fetch_all(conn)
-    .await?;
-    let mut out = Vec::with_capacity(sites.len());
-    for site in sites {
-        let row = rows.iter().find(|r| {
-            r.try_get::<String, _>("site_id")
-                .is_ok_and(|s| s == site.id.to_string())
-        });
-        let n = |col: &str| -> Result<i64> {
-            match row {
-                Some(r) => Ok(r.try_get::<Option<i64>, _>(col)?.unwrap_or(0)),
-                None => Ok(0),
-            }
-        };
-        out.push(SiteSummary {
-            http_urls: n("http_urls")?,
-            ping_urls: n("ping_urls")?,
-            backlinks: n("backlinks")?,
-            errors: n("errors")?,
-            non_indexable: n("non_indexable")?,
-            down: n("down")?,
-            last_check_at: match row {
-                Some(r) => get_opt_ts(r, "last_check_at")?,
-                None => None,
-            },
-            last_change_at: match row {
-                Some(r) => get_opt_ts(r, "last_change_at")?,
-                None => None,
-            },
-            site,
-        });
-    }
-    Ok(out)
+    let columns = SITE_COLUMNS
+        .split(", ")
+        .map(|c| format!("s.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns}, c.http_urls, c.ping_urls, c.backlinks, c.errors, c.non_indexable, c.down, \
+            c.last_check_at, c.last_change_at \
+         FROM monitor_sites s LEFT JOIN monitor_site_counts c ON c.site_id = s.id \
+         WHERE s.account_id = $1 ORDER BY s.origin"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account.to_string())
+        .fetch_all(conn)
+        .await?;
+    rows.iter()
+        .map(|r| {
+            // A site that never had a URL has no row of counts.
+            let n = |col: &str| -> Result<i64> { Ok(r.try_get::<Option<i64>, _>(col)?.unwrap_or(0)) };
+            Ok(SiteSummary {
+                site: site_from_row(r)?,
+                http_urls: n("http_urls")?,
+                ping_urls: n("ping_urls")?,
+                backlinks: n("backlinks")?,
+                errors: n("errors")?,
+                non_indexable: n("non_indexable")?,
+                down: n("down")?,
+                last_check_at: get_opt_ts(r, "last_check_at")?,
+                last_change_at: get_opt_ts(r, "last_change_at")?,
+            })
+        })
+        .collect()
 }
 
 /// Deletes a site and, by cascade, its URLs, observations, alerts and windows.
@@ -529,6 +517,7 @@ pub struct UrlFilter {
 /// whether a next page exists.
 pub async fn list_urls(
     conn: &mut AnyConnection,
+    backend: Backend,
     account: AccountId,
     site: SiteId,
     filter: &UrlFilter,
@@ -553,7 +542,28 @@ pub async fn list_urls(
     }
     if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         // LIKE's wildcards typed by a person are taken as text, not patterns.
-        let pattern = format!("%{}%", search.to_lowercase().replace(['%', '_'], ""));
+        let needle = search.to_lowercase().replace(['%', '_'], "");
+        let pattern = format!("%{needle}%");
+        // Three characters or more: the trigram index of migration 0013 names the candidates,
+        // and the LIKE below keeps the answer what it is without the index. Shorter needles
+        // have no trigram to look up, and match so many URLs that reading in URL order finds a
+        // page of them at once.
+        if needle.chars().count() >= 3 {
+            match backend {
+                Backend::Sqlite => push(
+                    &mut sql,
+                    " AND id IN (SELECT k.url_id FROM monitor_url_search CROSS JOIN monitor_url_search_keys k \
+                       ON k.id = monitor_url_search.rowid WHERE monitor_url_search MATCH ?)",
+                    // An FTS5 string: the needle as one phrase, its quotes doubled.
+                    vec![Value::Text(format!("\"{}\"", needle.replace('"', "\"\"")))],
+                ),
+                Backend::Postgres => push(
+                    &mut sql,
+                    " AND id IN (SELECT url_id FROM monitor_url_search WHERE haystack LIKE ?)",
+                    vec![Value::Text(pattern.clone())],
+                ),
+            }
+        }
         push(
             &mut sql,
             " AND (LOWER(url) LIKE ? OR LOWER(COALESCE(title, '')) LIKE ?)",
@@ -654,6 +664,7 @@ pub async fn next_due(conn: &mut AnyConnection) -> Result<Option<Timestamp>> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CheckWrite {
     pub id: UrlId,
+    pub site_id: SiteId,
     pub last: LastCheck,
     pub tracker: Option<String>,
     pub next_due_at: Timestamp,
@@ -661,6 +672,26 @@ pub struct CheckWrite {
 
 /// Records checks: the last values, the trackers, the next due time, and frees the lease.
 pub async fn save_checks(conn: &mut AnyConnection, checks: &[CheckWrite]) -> Result<()> {
+    // Each site's last check, once per batch rather than by a trigger on every row; done first
+    // and in site order, so the counts rows the triggers below may update are already held, and
+    // two batches on PostgreSQL take the sites they share in the same order.
+    let mut last_check: BTreeMap<SiteId, Timestamp> = BTreeMap::new();
+    for c in checks {
+        if let Some(at) = c.last.checked_at {
+            let latest = last_check.entry(c.site_id).or_insert(at);
+            *latest = (*latest).max(at);
+        }
+    }
+    for (site, at) in last_check {
+        sqlx::query(
+            "UPDATE monitor_site_counts SET last_check_at = \
+             CASE WHEN last_check_at IS NULL OR last_check_at < $2 THEN $2 ELSE last_check_at END WHERE site_id = $1",
+        )
+        .bind(site.to_string())
+        .bind(us(at))
+        .execute(&mut *conn)
+        .await?;
+    }
     for c in checks {
         sqlx::query(
             "UPDATE monitor_urls SET checked_at = $2, outcome = $3, status = $4, response_ms = $5, redirected = $6, \
