@@ -531,10 +531,15 @@ pub async fn list_urls(
         Text(String),
         Int(i64),
     }
-    let search = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()).map(|search| {
-        // LIKE's wildcards typed by a person are taken as text, not patterns.
-        search.to_lowercase().replace(['%', '_'], "")
-    });
+    let search = filter
+        .search
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|search| {
+            // LIKE's wildcards typed by a person are taken as text, not patterns.
+            search.to_lowercase().replace(['%', '_'], "")
+        });
     // Three characters or more: the trigram index of migration 0013 names the candidates, and
     // the LIKE below keeps the answer what it is without the index. Shorter needles have no
     // trigram to look up.
@@ -548,7 +553,8 @@ pub async fn list_urls(
     let by_candidates = match (&phrase, backend) {
         (Some(phrase), Backend::Sqlite) => {
             let candidates: i64 = sqlx::query_scalar(
-                "SELECT COUNT(*) FROM (SELECT 1 FROM monitor_url_search WHERE monitor_url_search MATCH $1 LIMIT $2) AS c",
+                "SELECT COUNT(*) FROM (SELECT rowid FROM monitor_url_search WHERE monitor_url_search MATCH $1 \
+                 UNION SELECT rowid FROM monitor_title_search WHERE monitor_title_search MATCH $1 LIMIT $2) AS c",
             )
             .bind(phrase.as_str())
             .bind(SEARCH_CANDIDATES_BY_ID)
@@ -581,9 +587,10 @@ pub async fn list_urls(
         match (backend, &phrase) {
             (Backend::Sqlite, Some(phrase)) if by_candidates => push(
                 &mut sql,
-                " AND id IN (SELECT k.url_id FROM monitor_url_search CROSS JOIN monitor_url_search_keys k \
-                   ON k.id = monitor_url_search.rowid WHERE monitor_url_search MATCH ?)",
-                vec![Value::Text(phrase.clone())],
+                " AND id IN (SELECT k.url_id FROM (SELECT rowid AS found FROM monitor_url_search \
+                   WHERE monitor_url_search MATCH ? UNION SELECT rowid FROM monitor_title_search \
+                   WHERE monitor_title_search MATCH ?) AS m CROSS JOIN monitor_url_search_keys k ON k.id = m.found)",
+                vec![Value::Text(phrase.clone()), Value::Text(phrase.clone())],
             ),
             (Backend::Postgres, Some(_)) => push(
                 &mut sql,

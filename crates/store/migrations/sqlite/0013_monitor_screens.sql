@@ -83,37 +83,63 @@ BEGIN
     WHERE site_id = new.site_id;
 END;
 
--- The URL search: a trigram full-text index of each URL and its title, which finds any
--- substring of three characters or more without reading every URL. The index keeps no copy of
--- the text (contentless); its rows are numbered by monitor_url_search_keys, whose INTEGER
--- PRIMARY KEY, unlike monitor_urls' own rowid, survives a VACUUM.
+-- The URL search: trigram full-text indexes of the URLs and of their titles, which find any
+-- substring of three characters or more without reading every URL. Titles have an index of
+-- their own: a check that finds a new title re-indexes the title alone, not the URL with it
+-- (the first check of every URL does). The indexes keep no copy of the text (contentless);
+-- their rows are numbered by monitor_url_search_keys, whose INTEGER PRIMARY KEY, unlike
+-- monitor_urls' own rowid, survives a VACUUM.
 CREATE TABLE monitor_url_search_keys (
     id INTEGER PRIMARY KEY,
     url_id TEXT NOT NULL UNIQUE
 );
 CREATE VIRTUAL TABLE monitor_url_search USING fts5(
-    url, title, content = '', contentless_delete = 1, tokenize = 'trigram'
+    url, content = '', contentless_delete = 1, tokenize = 'trigram'
+);
+CREATE VIRTUAL TABLE monitor_title_search USING fts5(
+    title, content = '', contentless_delete = 1, tokenize = 'trigram'
 );
 
 INSERT INTO monitor_url_search_keys (url_id) SELECT id FROM monitor_urls;
-INSERT INTO monitor_url_search (rowid, url, title)
-SELECT k.id, u.url, COALESCE(u.title, '') FROM monitor_urls u JOIN monitor_url_search_keys k ON k.url_id = u.id;
+INSERT INTO monitor_url_search (rowid, url)
+SELECT k.id, u.url FROM monitor_urls u JOIN monitor_url_search_keys k ON k.url_id = u.id;
+INSERT INTO monitor_title_search (rowid, title)
+SELECT k.id, u.title FROM monitor_urls u JOIN monitor_url_search_keys k ON k.url_id = u.id
+WHERE u.title IS NOT NULL AND u.title <> '';
 
 CREATE TRIGGER monitor_url_search_insert AFTER INSERT ON monitor_urls BEGIN
     INSERT INTO monitor_url_search_keys (url_id) VALUES (new.id);
-    INSERT INTO monitor_url_search (rowid, url, title)
-    VALUES ((SELECT id FROM monitor_url_search_keys WHERE url_id = new.id), new.url, COALESCE(new.title, ''));
+    INSERT INTO monitor_url_search (rowid, url)
+    VALUES ((SELECT id FROM monitor_url_search_keys WHERE url_id = new.id), new.url);
+    INSERT INTO monitor_title_search (rowid, title)
+    SELECT id, new.title FROM monitor_url_search_keys
+    WHERE url_id = new.id AND new.title IS NOT NULL AND new.title <> '';
 END;
 
-CREATE TRIGGER monitor_url_search_update AFTER UPDATE OF url, title ON monitor_urls
-WHEN old.url IS NOT new.url OR old.title IS NOT new.title
+CREATE TRIGGER monitor_url_search_update AFTER UPDATE OF url ON monitor_urls
+WHEN old.url IS NOT new.url
 BEGIN
     DELETE FROM monitor_url_search WHERE rowid = (SELECT id FROM monitor_url_search_keys WHERE url_id = new.id);
-    INSERT INTO monitor_url_search (rowid, url, title)
-    VALUES ((SELECT id FROM monitor_url_search_keys WHERE url_id = new.id), new.url, COALESCE(new.title, ''));
+    INSERT INTO monitor_url_search (rowid, url)
+    VALUES ((SELECT id FROM monitor_url_search_keys WHERE url_id = new.id), new.url);
+END;
+
+-- An empty title has no row to remove or add.
+CREATE TRIGGER monitor_title_search_update AFTER UPDATE OF title ON monitor_urls
+WHEN old.title IS NOT new.title
+BEGIN
+    DELETE FROM monitor_title_search
+    WHERE rowid = (SELECT id FROM monitor_url_search_keys WHERE url_id = new.id)
+        AND old.title IS NOT NULL AND old.title <> '';
+    INSERT INTO monitor_title_search (rowid, title)
+    SELECT id, new.title FROM monitor_url_search_keys
+    WHERE url_id = new.id AND new.title IS NOT NULL AND new.title <> '';
 END;
 
 CREATE TRIGGER monitor_url_search_delete AFTER DELETE ON monitor_urls BEGIN
     DELETE FROM monitor_url_search WHERE rowid = (SELECT id FROM monitor_url_search_keys WHERE url_id = old.id);
+    DELETE FROM monitor_title_search
+    WHERE rowid = (SELECT id FROM monitor_url_search_keys WHERE url_id = old.id)
+        AND old.title IS NOT NULL AND old.title <> '';
     DELETE FROM monitor_url_search_keys WHERE url_id = old.id;
 END;
