@@ -1160,10 +1160,8 @@ impl App {
                         }
                     }
                     writes.push(write);
-                    if let Some((site_id, urls)) = sitemap
-                        && let Some(site) = context.sites.get(&site_id)
-                    {
-                        sitemaps.push((site.account_id, site.id, urls));
+                    if let Some((site_id, urls)) = sitemap {
+                        sitemaps.push((account, site_id, urls));
                     }
                 }
             }

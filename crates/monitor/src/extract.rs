@@ -834,10 +834,12 @@ impl HtmlExtractor {
             self.start(&head);
         }
         let transcoded = matches!(self.stage, Stage::Parsing { transcoder: Some(_) });
+        // Bytes handed over untranscoded that were not UTF-8, or a body ending inside a
+        // character (the last text node holds it).
+        let invalid_utf8 = !transcoded && self.utf8.finish();
         if transcoded {
             self.feed(&[], true);
-        } else if self.utf8.finish() {
-            // The body ends inside a character: the last text node holds it.
+        } else if invalid_utf8 {
             self.extraction.valid_utf8 = false;
         }
         self.tokenizer.end(&mut self.extraction);
@@ -857,7 +859,7 @@ impl HtmlExtractor {
             x.meta_charset.unwrap_or(self.encoding)
         };
         out.encoding = used.name().to_string();
-        out.invalid_utf8 = used == encoding_rs::UTF_8 && !transcoded && self.utf8.finish();
+        out.invalid_utf8 = used == encoding_rs::UTF_8 && invalid_utf8;
         out
     }
 }

@@ -498,8 +498,8 @@ pub async fn reschedule(conn: &mut AnyConnection, due: &[(UrlId, Timestamp)]) ->
 }
 
 /// Up to this many candidates of the trigram index, a search on SQLite looks them up by id;
-/// beyond, it reads the site in URL order. Looked up by id, 2,000 cost about what reading 2,000
-/// URLs in order does.
+/// beyond, it reads the site in URL order, where a page of matches comes early (at 200,000 URLs
+/// both a search with 111 matches and one with 44,000 took 14-18 ms).
 const SEARCH_CANDIDATES_BY_ID: i64 = 2_000;
 
 /// Filters of a site's URL list.
@@ -705,8 +705,11 @@ pub struct CheckWrite {
     pub next_due_at: Timestamp,
 }
 
-/// URLs written by one statement of [`save_checks`] (14 parameters each).
+/// URLs written by one statement of [`save_checks`].
 const CHECKS_PER_STATEMENT: usize = 8;
+
+/// Values bound per URL by [`save_checks`]: the id and the 13 columns it sets.
+const CHECK_VALUES: usize = 14;
 
 /// Records checks: the last values, the trackers, the next due time, and frees the lease.
 pub async fn save_checks(conn: &mut AnyConnection, checks: &[CheckWrite]) -> Result<()> {
@@ -745,7 +748,9 @@ pub async fn save_checks(conn: &mut AnyConnection, checks: &[CheckWrite]) -> Res
             if i > 0 {
                 sql.push_str(", ");
             }
-            let marks: Vec<String> = (1..=14).map(|k| format!("${}", i * 14 + k)).collect();
+            let marks: Vec<String> = (1..=CHECK_VALUES)
+                .map(|k| format!("${}", i * CHECK_VALUES + k))
+                .collect();
             sql.push_str(&format!("({})", marks.join(", ")));
         }
         sql.push_str(") AS v WHERE monitor_urls.id = v.column1");

@@ -7,7 +7,31 @@
 //! which row-level security cannot be switched off by the application.
 
 use crate::Db;
+use platform::model::Account;
+use platform::roles::AccountStatus;
 use std::path::Path;
+
+/// An active account to store, with a new id: the tenant a test's rows belong to.
+pub fn account(legal_name: &str, siren: &str) -> Account {
+    Account {
+        id: kernel::AccountId::new(),
+        legal_name: legal_name.into(),
+        siren: siren.into(),
+        vat_number: None,
+        address_line: "1 rue".into(),
+        postal_code: "75001".into(),
+        city: "Paris".into(),
+        country: "FR".into(),
+        status: AccountStatus::Active,
+        ended_at: None,
+        ended_reason: None,
+        reference_optout: false,
+        clock_id: None,
+        terms_version_id: None,
+        terms_accepted_at: None,
+        created_at: jiff::Timestamp::now(),
+    }
+}
 
 /// One database a test runs on; [`TestDatabase::finish`] removes it.
 pub struct TestDatabase {

@@ -7,12 +7,10 @@ use jiff::{SignedDuration, Timestamp};
 use kernel::AccountId;
 use monitor::site::Tool;
 use monitor::{SiteId, UrlId};
-use platform::model::Account;
-use platform::roles::AccountStatus;
 use sqlx::Row;
 use std::collections::{BTreeMap, BTreeSet};
 use store::monitor::{CheckWrite, LastCheck, NewUrl, SiteRow, SiteSummary, UrlFilter, UrlRole, WatchedUrl};
-use store::testkit::TestDatabase;
+use store::testkit::{TestDatabase, account};
 use store::{Backend, Db};
 
 /// A small deterministic generator (64-bit LCG): the same sequence on every run and backend.
@@ -29,27 +27,6 @@ impl Seq {
 
     fn pick<'a, T>(&mut self, from: &'a [T]) -> &'a T {
         &from[self.next(from.len())]
-    }
-}
-
-fn account(id: AccountId, now: Timestamp) -> Account {
-    Account {
-        id,
-        legal_name: "Compteurs SARL".into(),
-        siren: "732829320".into(),
-        vat_number: None,
-        address_line: "1 rue".into(),
-        postal_code: "75001".into(),
-        city: "Paris".into(),
-        country: "FR".into(),
-        status: AccountStatus::Active,
-        ended_at: None,
-        ended_reason: None,
-        reference_optout: false,
-        clock_id: None,
-        terms_version_id: None,
-        terms_accepted_at: None,
-        created_at: now,
     }
 }
 
@@ -226,7 +203,8 @@ async fn counts_and_search_follow_every_change_of_the_urls() {
         let db = database.db.clone();
         let backend = db.backend();
         let t0: Timestamp = "2026-11-23T09:00:00Z".parse().expect("t0");
-        let id = AccountId::new();
+        let tenant = account("Compteurs SARL", "732829320");
+        let id = tenant.id;
         let sites: Vec<SiteRow> = [
             "https://www.boulangerie.test",
             "https://shop.boulangerie.test",
@@ -244,9 +222,7 @@ async fn counts_and_search_follow_every_change_of_the_urls() {
         })
         .collect();
         let mut tx = db.write().await.expect("write");
-        store::accounts::insert(&mut tx, &account(id, t0))
-            .await
-            .expect("account");
+        store::accounts::insert(&mut tx, &tenant).await.expect("account");
         for s in &sites {
             store::monitor::insert_site(&mut tx, s).await.expect("site");
         }

@@ -4,32 +4,11 @@
 use jiff::Timestamp;
 use kernel::{AccountId, Lang, UserId};
 use platform::Role;
-use platform::model::{Account, User};
-use platform::roles::{AccountStatus, UserStatus};
+use platform::model::User;
+use platform::roles::UserStatus;
 use sqlx::Row;
-use store::testkit::TestDatabase;
+use store::testkit::{TestDatabase, account};
 use store::{Mode, Scope};
-
-fn account(name: &str, siren: &str) -> Account {
-    Account {
-        id: AccountId::new(),
-        legal_name: name.into(),
-        siren: siren.into(),
-        vat_number: None,
-        address_line: "1 rue".into(),
-        postal_code: "75001".into(),
-        city: "Paris".into(),
-        country: "FR".into(),
-        status: AccountStatus::Active,
-        ended_at: None,
-        ended_reason: None,
-        reference_optout: false,
-        clock_id: None,
-        terms_version_id: None,
-        terms_accepted_at: None,
-        created_at: Timestamp::now(),
-    }
-}
 
 fn user(account: AccountId, email: &str) -> User {
     User {

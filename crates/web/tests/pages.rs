@@ -458,24 +458,7 @@ async fn operator_pages_render() {
         // Long lists come in pages of 50 that keep the search.
         let mut tx = app.db.write().await.expect("write");
         for n in 0..55 {
-            let account = platform::model::Account {
-                id: kernel::AccountId::new(),
-                legal_name: format!("Pagination {n:02} SAS"),
-                siren: "552032534".into(),
-                vat_number: None,
-                address_line: "1 rue".into(),
-                postal_code: "75001".into(),
-                city: "Paris".into(),
-                country: "FR".into(),
-                status: platform::roles::AccountStatus::Active,
-                ended_at: None,
-                ended_reason: None,
-                reference_optout: false,
-                clock_id: None,
-                terms_version_id: None,
-                terms_accepted_at: None,
-                created_at: jiff::Timestamp::now(),
-            };
+            let account = store::testkit::account(&format!("Pagination {n:02} SAS"), "552032534");
             store::accounts::insert(&mut tx, &account).await.expect("account");
         }
         tx.commit().await.expect("commit");

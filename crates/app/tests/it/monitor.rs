@@ -603,24 +603,30 @@ async fn a_site_down_is_told_once_confirmed_reminded_and_told_when_back_but_not_
     .await;
 }
 
+/// A Free subscription, a site on `origin` and `pages` pages of it added at `t0`.
+async fn site_with_pages(w: &World, origin: &str, pages: usize, t0: Timestamp) -> store::monitor::SiteRow {
+    subscribe(w, w.account, "free").await;
+    let admin = actor(&w.principal(ADMIN).await);
+    let site = w
+        .app
+        .monitor_add_site(&admin, w.account, origin, t0)
+        .await
+        .expect("site");
+    let list: String = (0..pages).map(|i| format!("/page-{i}\n")).collect();
+    w.app
+        .monitor_add_urls(&admin, w.account, site.id, UrlSource::List(list), t0)
+        .await
+        .expect("urls");
+    site
+}
+
 #[tokio::test]
 async fn workers_share_the_due_urls_without_checking_one_twice() {
     let (origin, _site) = start_site().await;
     on_every_backend(async |db| {
         let w = World::new(db).await;
-        subscribe(&w, w.account, "free").await;
-        let admin = actor(&w.principal(ADMIN).await);
         let t0 = t("2026-11-23T09:00:00Z");
-        let site = w
-            .app
-            .monitor_add_site(&admin, w.account, &origin, t0)
-            .await
-            .expect("site");
-        let list: String = (0..9).map(|i| format!("/page-{i}\n")).collect();
-        w.app
-            .monitor_add_urls(&admin, w.account, site.id, UrlSource::List(list), t0)
-            .await
-            .expect("urls");
+        site_with_pages(&w, &origin, 9, t0).await;
         let other = w.app_with(app::AppConfig::default());
         let (a, b) = tokio::join!(
             w.app.monitor_run_due("worker-a", t0, 6),
@@ -642,19 +648,8 @@ async fn worker_streams_check_each_due_url_once_and_stop_cleanly() {
     let (origin, _site) = start_site().await;
     on_every_backend(async |db| {
         let w = World::new(db).await;
-        subscribe(&w, w.account, "free").await;
-        let admin = actor(&w.principal(ADMIN).await);
         let t0 = t("2026-11-23T09:00:00Z");
-        let site = w
-            .app
-            .monitor_add_site(&admin, w.account, &origin, t0)
-            .await
-            .expect("site");
-        let list: String = (0..15).map(|i| format!("/page-{i}\n")).collect();
-        w.app
-            .monitor_add_urls(&admin, w.account, site.id, UrlSource::List(list), t0)
-            .await
-            .expect("urls");
+        let site = site_with_pages(&w, &origin, 15, t0).await;
         let other = w.app_with(app::AppConfig::default());
         let (a, b) = tokio::join!(
             w.app.monitor_run_all_due("worker-a", t0),
