@@ -1166,12 +1166,11 @@ impl App {
                 }
             }
         }
+        let backend = self.db.backend();
         let mut tx = self.db.write().await?;
-        for (id, until) in deferrals {
-            store::monitor::defer(&mut tx, id, until).await?;
-        }
-        store::monitor::save_checks(&mut tx, &writes).await?;
-        store::monitor::insert_observations(&mut tx, &observations).await?;
+        store::monitor::defer(&mut tx, backend, &deferrals).await?;
+        store::monitor::save_checks(&mut tx, backend, &writes).await?;
+        store::monitor::insert_observations(&mut tx, backend, &observations).await?;
         for (account, site, urls) in sitemaps {
             store::monitor::replace_sitemap_entries(&mut tx, account, site, &urls, now).await?;
         }
@@ -1823,13 +1822,16 @@ fn apply(url: &WatchedUrl, observed: Checked, settings: &MonitorSettings, paused
         Some(c) => next_due(url.id.to_string().as_bytes(), c, now),
         None => now.checked_add(SignedDuration::from_hours(1)).unwrap_or(now),
     };
+    let tracker = serde_json::to_string(&trackers).ok();
+    let steady = tracker == url.tracker && last.same_state(&url.last);
     Applied {
         write: CheckWrite {
             id: url.id,
             site_id: url.site_id,
             last,
-            tracker: serde_json::to_string(&trackers).ok(),
+            tracker,
             next_due_at: next,
+            steady,
         },
         observations,
         alerts,

@@ -368,7 +368,9 @@ impl AvailabilityTracker {
         if up {
             self.failures = 0;
             self.first_failure_at = None;
-            self.successes = self.successes.saturating_add(1);
+            // Counted only as far as the policy looks: a URL that stays up keeps the same
+            // tracker from one check to the next, and the store does not rewrite it.
+            self.successes = self.successes.saturating_add(1).min(policy.successes_to_recover.max(1));
             match self.state {
                 Availability::Down { since, alerted_at } => {
                     if self.successes >= policy.successes_to_recover.max(1) {
@@ -390,7 +392,7 @@ impl AvailabilityTracker {
             }
         } else {
             self.successes = 0;
-            self.failures = self.failures.saturating_add(1);
+            self.failures = self.failures.saturating_add(1).min(policy.failures_to_alert.max(1));
             let first = *self.first_failure_at.get_or_insert(now);
             match self.state {
                 Availability::Up { .. } | Availability::Unknown => {

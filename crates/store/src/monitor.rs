@@ -656,6 +656,9 @@ pub async fn all_urls(conn: &mut AnyConnection, account: AccountId) -> Result<Ve
 
 /// Claims up to `limit` URLs due at `now` (or whose lease expired) for `worker` until
 /// `lease_until`, earliest first. Runs on platform scope: checks are shared by every account.
+///
+/// The leases live in `monitor_leases` (migration 0014), not on the URLs' rows: a URL's row is
+/// a page of its own, and the check rewrites it once anyway.
 pub async fn claim_due(
     conn: &mut AnyConnection,
     backend: Backend,
@@ -664,27 +667,57 @@ pub async fn claim_due(
     lease_until: Timestamp,
     limit: u32,
 ) -> Result<Vec<WatchedUrl>> {
-    // SKIP LOCKED lets several PostgreSQL workers take different URLs without waiting; SQLite
-    // has one writer at a time, so the write transaction already serialises claims.
+    // Expired leases (a worker that stopped mid-check) and leases of URLs deleted since.
+    sqlx::query("DELETE FROM monitor_leases WHERE lease_until <= $1")
+        .bind(us(now))
+        .execute(&mut *conn)
+        .await?;
+    // SKIP LOCKED lets several PostgreSQL workers take different URLs without waiting; a URL
+    // another worker leased and committed after this statement's snapshot is left to it by the
+    // conflict clause. SQLite has one writer at a time, so the write transaction already
+    // serialises claims.
     let lock = match backend {
         Backend::Postgres => "FOR UPDATE SKIP LOCKED",
         Backend::Sqlite => "",
     };
+    let claim = uuid::Uuid::now_v7().to_string();
     let sql = format!(
-        "UPDATE monitor_urls SET lease_until = $1, leased_by = $2 \
-         WHERE id IN (SELECT id FROM monitor_urls WHERE next_due_at <= $3 \
-             AND (lease_until IS NULL OR lease_until <= $3) ORDER BY next_due_at LIMIT {limit} {lock}) \
-         RETURNING {URL_COLUMNS}"
+        "INSERT INTO monitor_leases (url_id, claim, leased_by, lease_until) \
+         SELECT id, $1, $2, $3 FROM monitor_urls WHERE next_due_at <= $4 \
+             AND id NOT IN (SELECT url_id FROM monitor_leases) ORDER BY next_due_at LIMIT {limit} {lock} \
+         ON CONFLICT (url_id) DO NOTHING"
+    );
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(claim.as_str())
+        .bind(worker)
+        .bind(us(lease_until))
+        .bind(us(now))
+        .execute(&mut *conn)
+        .await?;
+    let sql = format!(
+        "SELECT {URL_COLUMNS} FROM monitor_urls WHERE id IN (SELECT url_id FROM monitor_leases WHERE claim = $1)"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(us(lease_until))
-        .bind(worker)
-        .bind(us(now))
-        .fetch_all(conn)
+        .bind(claim.as_str())
+        .fetch_all(&mut *conn)
         .await?;
     let mut urls: Vec<WatchedUrl> = rows.iter().map(url_from_row).collect::<Result<_>>()?;
     urls.sort_by_key(|u| u.next_due_at);
     Ok(urls)
+}
+
+/// Frees the leases of URLs whose checks are written (or put back).
+async fn release(conn: &mut AnyConnection, backend: Backend, ids: &[UrlId]) -> Result<()> {
+    for chunk in ids.chunks(crate::IDS_PER_STATEMENT) {
+        let marks = crate::marks(backend, 1, chunk.len());
+        let sql = format!("DELETE FROM monitor_leases WHERE url_id IN ({marks})");
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for id in chunk {
+            q = q.bind(id.to_string());
+        }
+        q.execute(&mut *conn).await?;
+    }
+    Ok(())
 }
 
 /// The earliest due time of any URL (the worker sleeps until then).
@@ -703,16 +736,32 @@ pub struct CheckWrite {
     pub last: LastCheck,
     pub tracker: Option<String>,
     pub next_due_at: Timestamp,
+    /// The check left the URL's state and trackers as they were (see [`LastCheck::same_state`]):
+    /// only its instant, response time, snapshot and next due time are written.
+    pub steady: bool,
+}
+
+impl LastCheck {
+    /// Whether `other` holds the same state: outcome, status, redirection, indexability,
+    /// availability, title, TLS expiry and last change. The check's instant, response time and
+    /// snapshot are not state: they differ at every check.
+    pub fn same_state(&self, other: &LastCheck) -> bool {
+        self.outcome == other.outcome
+            && self.status == other.status
+            && self.redirected == other.redirected
+            && self.indexable == other.indexable
+            && self.up == other.up
+            && self.title == other.title
+            && self.tls_not_after == other.tls_not_after
+            && self.last_change_at == other.last_change_at
+    }
 }
 
 /// URLs written by one statement of [`save_checks`].
 const CHECKS_PER_STATEMENT: usize = 8;
 
-/// Values bound per URL by [`save_checks`]: the id and the 13 columns it sets.
-const CHECK_VALUES: usize = 14;
-
-/// Records checks: the last values, the trackers, the next due time, and frees the lease.
-pub async fn save_checks(conn: &mut AnyConnection, checks: &[CheckWrite]) -> Result<()> {
+/// Records checks: the last values, the trackers and the next due time, and frees the leases.
+pub async fn save_checks(conn: &mut AnyConnection, backend: Backend, checks: &[CheckWrite]) -> Result<()> {
     // Each site's last check, once per batch rather than by a trigger on every row; done first
     // and in site order, so the counts rows the triggers below may update are already held, and
     // two batches on PostgreSQL take the sites they share in the same order.
@@ -733,27 +782,38 @@ pub async fn save_checks(conn: &mut AnyConnection, checks: &[CheckWrite]) -> Res
         .execute(&mut *conn)
         .await?;
     }
+    // A steady check (most of them) sets four columns: the columns it leaves out keep SQLite
+    // from updating the last-change index, and from running the site counts' and the title
+    // search's triggers, for values that did not change.
+    let (steady, changed): (Vec<&CheckWrite>, Vec<&CheckWrite>) = checks.iter().partition(|c| c.steady);
     // Several URLs per statement: each statement is a round trip to SQLite's worker thread
-    // (two thread wake-ups), which cost more than the update itself. Not more: sqlx finds each
-    // parameter by a search over all of them.
-    for chunk in checks.chunks(CHECKS_PER_STATEMENT) {
-        let mut sql = String::from(
+    // (two thread wake-ups), which cost more than the update itself.
+    for chunk in steady.chunks(CHECKS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE monitor_urls SET checked_at = v.column2, response_ms = v.column3, snapshot = v.column4, \
+             next_due_at = v.column5 FROM (VALUES {}) AS v WHERE monitor_urls.id = v.column1",
+            value_rows(backend, chunk.len(), 5)
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for c in chunk {
+            q = q
+                .bind(c.id.to_string())
+                .bind(us_opt(c.last.checked_at))
+                .bind(c.last.response_ms)
+                .bind(c.last.snapshot.as_deref())
+                .bind(us(c.next_due_at));
+        }
+        q.execute(&mut *conn).await?;
+    }
+    for chunk in changed.chunks(CHECKS_PER_STATEMENT) {
+        let sql = format!(
             "UPDATE monitor_urls SET checked_at = v.column2, outcome = v.column3, status = v.column4, \
              response_ms = v.column5, redirected = v.column6, indexable = v.column7, up = v.column8, \
              title = v.column9, snapshot = v.column10, tracker = v.column11, tls_not_after = v.column12, \
-             last_change_at = v.column13, next_due_at = v.column14, lease_until = NULL, leased_by = NULL \
-             FROM (VALUES ",
+             last_change_at = v.column13, next_due_at = v.column14 FROM (VALUES {}) AS v \
+             WHERE monitor_urls.id = v.column1",
+            value_rows(backend, chunk.len(), 14)
         );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            let marks: Vec<String> = (1..=CHECK_VALUES)
-                .map(|k| format!("${}", i * CHECK_VALUES + k))
-                .collect();
-            sql.push_str(&format!("({})", marks.join(", ")));
-        }
-        sql.push_str(") AS v WHERE monitor_urls.id = v.column1");
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for c in chunk {
             q = q
@@ -774,17 +834,29 @@ pub async fn save_checks(conn: &mut AnyConnection, checks: &[CheckWrite]) -> Res
         }
         q.execute(&mut *conn).await?;
     }
-    Ok(())
+    let ids: Vec<UrlId> = checks.iter().map(|c| c.id).collect();
+    release(conn, backend, &ids).await
 }
 
-/// Puts a claimed URL back for later without a check (its host asked to wait).
-pub async fn defer(conn: &mut AnyConnection, id: UrlId, until: Timestamp) -> Result<()> {
-    sqlx::query("UPDATE monitor_urls SET next_due_at = $2, lease_until = NULL, leased_by = NULL WHERE id = $1")
-        .bind(id.to_string())
-        .bind(us(until))
-        .execute(conn)
-        .await?;
-    Ok(())
+/// The rows of a multi-row statement's VALUES: `rows` tuples of `cols` marks.
+fn value_rows(backend: Backend, rows: usize, cols: usize) -> String {
+    (0..rows)
+        .map(|r| format!("({})", crate::marks(backend, r * cols + 1, cols)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Puts claimed URLs back for later without a check (their host asked to wait).
+pub async fn defer(conn: &mut AnyConnection, backend: Backend, deferrals: &[(UrlId, Timestamp)]) -> Result<()> {
+    for (id, until) in deferrals {
+        sqlx::query("UPDATE monitor_urls SET next_due_at = $2 WHERE id = $1")
+            .bind(id.to_string())
+            .bind(us(*until))
+            .execute(&mut *conn)
+            .await?;
+    }
+    let ids: Vec<UrlId> = deferrals.iter().map(|(id, _)| *id).collect();
+    release(conn, backend, &ids).await
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -799,28 +871,16 @@ pub struct Observation {
     pub value: Option<String>,
 }
 
-pub async fn insert_observations(conn: &mut AnyConnection, account_of: &[(AccountId, Observation)]) -> Result<()> {
-    // 50 rows of 6 values: sqlx binds SQLite parameters by name, a lookup that scans the
-    // statement's list, so a statement's binding grows with the square of its parameters.
+pub async fn insert_observations(
+    conn: &mut AnyConnection,
+    backend: Backend,
+    account_of: &[(AccountId, Observation)],
+) -> Result<()> {
     for chunk in account_of.chunks(50) {
-        let mut sql = String::from(
-            "INSERT INTO monitor_observations (id, account_id, url_id, observed_at, element, value) VALUES ",
+        let sql = format!(
+            "INSERT INTO monitor_observations (id, account_id, url_id, observed_at, element, value) VALUES {}",
+            value_rows(backend, chunk.len(), 6)
         );
-        for i in 0..chunk.len() {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            let b = 1 + i * 6;
-            sql.push_str(&format!(
-                "(${}, ${}, ${}, ${}, ${}, ${})",
-                b,
-                b + 1,
-                b + 2,
-                b + 3,
-                b + 4,
-                b + 5
-            ));
-        }
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (account, o) in chunk {
             q = q

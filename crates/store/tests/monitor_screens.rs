@@ -54,7 +54,24 @@ const NEEDLES: [&str; 10] = [
     "page*",
 ];
 
-fn random_check(seq: &mut Seq, id: UrlId, site_id: SiteId, at: Timestamp) -> CheckWrite {
+/// A check of `id` at `at`: half the time one that finds the URL as its last check left it (a
+/// steady check, which writes fewer columns), otherwise random values.
+fn random_check(seq: &mut Seq, id: UrlId, site_id: SiteId, at: Timestamp, before: Option<&LastCheck>) -> CheckWrite {
+    let next_due_at = at + SignedDuration::from_hours(1);
+    if let Some(before) = before.filter(|_| seq.next(2) == 0) {
+        return CheckWrite {
+            id,
+            site_id,
+            last: LastCheck {
+                checked_at: Some(at),
+                response_ms: Some(13),
+                ..before.clone()
+            },
+            tracker: None,
+            next_due_at,
+            steady: true,
+        };
+    }
     let outcome = *seq.pick(&[
         None,
         Some("answered"),
@@ -62,24 +79,30 @@ fn random_check(seq: &mut Seq, id: UrlId, site_id: SiteId, at: Timestamp) -> Che
         Some("unanswered"),
         Some("deferred"),
     ]);
+    let last = LastCheck {
+        checked_at: Some(at),
+        outcome: outcome.map(str::to_string),
+        status: *seq.pick(&[None, Some(200), Some(200), Some(301), Some(404), Some(503)]),
+        response_ms: Some(12),
+        redirected: false,
+        indexable: *seq.pick(&[None, Some(true), Some(false)]),
+        up: *seq.pick(&[None, Some(true), Some(false)]),
+        title: seq.pick(&TITLES).map(str::to_string),
+        snapshot: None,
+        tls_not_after: None,
+        last_change_at: if seq.next(4) == 0 {
+            Some(at)
+        } else {
+            before.and_then(|b| b.last_change_at)
+        },
+    };
     CheckWrite {
         id,
         site_id,
-        last: LastCheck {
-            checked_at: Some(at),
-            outcome: outcome.map(str::to_string),
-            status: *seq.pick(&[None, Some(200), Some(200), Some(301), Some(404), Some(503)]),
-            response_ms: Some(12),
-            redirected: false,
-            indexable: *seq.pick(&[None, Some(true), Some(false)]),
-            up: *seq.pick(&[None, Some(true), Some(false)]),
-            title: seq.pick(&TITLES).map(str::to_string),
-            snapshot: None,
-            tls_not_after: None,
-            last_change_at: if seq.next(4) == 0 { Some(at) } else { None },
-        },
+        steady: before.is_some_and(|b| b.same_state(&last)),
+        last,
         tracker: None,
-        next_due_at: at + SignedDuration::from_hours(1),
+        next_due_at,
     }
 }
 
@@ -232,6 +255,8 @@ async fn counts_and_search_follow_every_change_of_the_urls() {
         // The third site keeps no URL: its counts are zeros without a row of its own.
         let watched_sites = [sites[0].id, sites[1].id];
         let mut live: Vec<(UrlId, SiteId)> = Vec::new();
+        // What the checks so far left on each URL.
+        let mut written: BTreeMap<UrlId, LastCheck> = BTreeMap::new();
         let mut latest: BTreeMap<SiteId, (Option<Timestamp>, Option<Timestamp>)> = BTreeMap::new();
         let mut serial = 0;
         let mut now = t0;
@@ -267,15 +292,18 @@ async fn counts_and_search_follow_every_change_of_the_urls() {
                     for _ in 0..1 + seq.next(20) {
                         let (url, site) = *seq.pick(&live);
                         if seen.insert(url) {
-                            checks.push(random_check(&mut seq, url, site, now));
+                            checks.push(random_check(&mut seq, url, site, now, written.get(&url)));
                         }
+                    }
+                    for c in &checks {
+                        written.insert(c.id, c.last.clone());
                     }
                     for c in &checks {
                         let entry = latest.entry(c.site_id).or_default();
                         entry.0 = entry.0.max(c.last.checked_at);
                         entry.1 = entry.1.max(c.last.last_change_at);
                     }
-                    store::monitor::save_checks(&mut tx, &checks)
+                    store::monitor::save_checks(&mut tx, backend, &checks)
                         .await
                         .expect("save checks");
                 }
@@ -301,6 +329,18 @@ async fn counts_and_search_follow_every_change_of_the_urls() {
             "the sequence keeps enough URLs to mean something: {}",
             live.len()
         );
+
+        // Steady checks wrote only what they change, and left the rest as the last check did.
+        let mut tx = db.read().await.expect("read");
+        for (url, _) in &live {
+            let stored = store::monitor::get_url(&mut tx, id, *url)
+                .await
+                .expect("get url")
+                .expect("live URL");
+            let expected = written.get(url).cloned().unwrap_or_default();
+            assert_eq!(stored.last, expected, "{url}'s last check");
+        }
+        tx.commit().await.expect("commit");
 
         // A site removed takes its URLs, its counts and their search entries with it.
         let mut tx = db.write().await.expect("write");

@@ -322,6 +322,61 @@ fn trackers_round_trip_through_json_for_storage() {
 }
 
 #[test]
+fn trackers_of_a_url_that_stays_the_same_stay_the_same() {
+    // The store rewrites a URL's trackers only when they change: a URL that stays up, or stays
+    // down, or keeps its values, must leave them as they were.
+    let t0 = ts("2026-11-23T10:00:00Z");
+    let m = |n: i64| t0 + SignedDuration::from_mins(n);
+    let policy = AvailabilityPolicy::default();
+    for up in [true, false] {
+        let mut a = AvailabilityTracker::default();
+        for n in 0..3 {
+            a.observe(m(n), up, &policy, false);
+        }
+        let settled = a.clone();
+        for n in 3..50 {
+            a.observe(m(n), up, &policy, false);
+            assert_eq!(a, settled, "up {up}, check {n}");
+        }
+    }
+    let mut c = ChangeTracker::default();
+    c.observe(&snap("A"), Confirmation::default());
+    let settled = c.clone();
+    for _ in 0..10 {
+        assert!(c.observe(&snap("A"), Confirmation::default()).is_empty());
+        assert_eq!(c, settled);
+    }
+    // Counting no further than the policy looks changes no decision: one failure after a long
+    // run of successes alerts nothing, and a recovery still takes `successes_to_recover`.
+    let strict = AvailabilityPolicy {
+        failures_to_alert: 3,
+        successes_to_recover: 2,
+        reminder_every: None,
+    };
+    let mut a = AvailabilityTracker::default();
+    for n in 0..20 {
+        a.observe(m(n), true, &strict, false);
+    }
+    assert_eq!(a.observe(m(20), false, &strict, false), None);
+    assert_eq!(a.observe(m(21), false, &strict, false), None);
+    assert_eq!(
+        a.observe(m(22), false, &strict, false),
+        Some(AvailabilityAlert::Down { since: m(20) })
+    );
+    for n in 23..40 {
+        assert_eq!(a.observe(m(n), false, &strict, false), None);
+    }
+    assert_eq!(a.observe(m(40), true, &strict, false), None);
+    assert_eq!(
+        a.observe(m(41), true, &strict, false),
+        Some(AvailabilityAlert::Recovered {
+            down_since: m(20),
+            at: m(41)
+        })
+    );
+}
+
+#[test]
 fn sitemap_presence_learnt_or_lost_for_a_while_is_not_a_change() {
     let mut tracker = ChangeTracker::default();
     let once = Confirmation { checks: 1 };
