@@ -537,11 +537,13 @@ pub async fn list_urls(
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|search| {
-            // LIKE's wildcards typed by a person are taken as text, not patterns.
-            search.to_lowercase().replace(['%', '_'], "")
+            // LIKE's wildcards typed by a person are taken as text, not patterns; a line break
+            // is in no URL, and joins URL and title in PostgreSQL's search haystack.
+            search.to_lowercase().replace(['%', '_', '\n', '\r'], "")
         });
-    // Three characters or more: the trigram index of migration 0013 names the candidates, and
-    // the LIKE below keeps the answer what it is without the index. Shorter needles have no
+    // Three characters or more: the trigram index of migration 0013 names the candidates. On
+    // SQLite the LIKE below keeps the answer what it is without the index; on PostgreSQL the
+    // index's own table holds the text, and its LIKE is the test. Shorter needles have no
     // trigram to look up.
     let indexed = search.as_ref().filter(|needle| needle.chars().count() >= 3);
     // An FTS5 string: the needle as one phrase, its quotes doubled.
@@ -584,26 +586,31 @@ pub async fn list_urls(
     }
     if let Some(needle) = &search {
         let pattern = format!("%{needle}%");
-        match (backend, &phrase) {
-            (Backend::Sqlite, Some(phrase)) if by_candidates => push(
+        if let (Backend::Sqlite, Some(phrase), true) = (backend, &phrase, by_candidates) {
+            push(
                 &mut sql,
                 " AND id IN (SELECT k.url_id FROM (SELECT rowid AS found FROM monitor_url_search \
                    WHERE monitor_url_search MATCH ? UNION SELECT rowid FROM monitor_title_search \
                    WHERE monitor_title_search MATCH ?) AS m CROSS JOIN monitor_url_search_keys k ON k.id = m.found)",
                 vec![Value::Text(phrase.clone()), Value::Text(phrase.clone())],
-            ),
+            );
+        }
+        match (backend, &phrase) {
+            // The haystack is the URL and the title, lower-cased, joined by a line break: its
+            // LIKE is the whole test. A second LIKE on the URL's own columns, which have no
+            // statistics, made the planner expect a few dozen matches and read the whole site
+            // for a needle a fifth of the URLs hold (210 ms at 50,000 URLs, 7 ms without).
             (Backend::Postgres, Some(_)) => push(
                 &mut sql,
                 " AND id IN (SELECT url_id FROM monitor_url_search WHERE haystack LIKE ?)",
-                vec![Value::Text(pattern.clone())],
+                vec![Value::Text(pattern)],
             ),
-            _ => {}
+            _ => push(
+                &mut sql,
+                " AND (LOWER(url) LIKE ? OR LOWER(COALESCE(title, '')) LIKE ?)",
+                vec![Value::Text(pattern.clone()), Value::Text(pattern)],
+            ),
         }
-        push(
-            &mut sql,
-            " AND (LOWER(url) LIKE ? OR LOWER(COALESCE(title, '')) LIKE ?)",
-            vec![Value::Text(pattern.clone()), Value::Text(pattern)],
-        );
     }
     if filter.non_indexable {
         push(&mut sql, " AND indexable = FALSE", vec![]);
@@ -625,7 +632,11 @@ pub async fn list_urls(
         push(&mut sql, " AND url > ?", vec![Value::Text(after.clone())]);
     }
     sql.push_str(&format!(" ORDER BY url LIMIT {}", filter.limit.clamp(1, 1000) + 1));
+    // A search is planned for its needle each time rather than once for all: PostgreSQL's plan
+    // for any needle walks the trigram index whatever it matches (110 ms for a needle a fifth of
+    // 50,000 URLs hold, against 7 ms walking the site's URLs in order).
     let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .persistent(search.is_none())
         .bind(account.to_string())
         .bind(site.to_string());
     for v in values {
