@@ -202,8 +202,29 @@ async fn assert_search(db: &Db, backend: Backend, account: AccountId, sites: &[S
             let mut sorted = urls.clone();
             sorted.sort();
             assert_eq!(urls, sorted, "search {needle:?} in URL order at step {step}");
-            let got: BTreeSet<String> = urls.into_iter().collect();
+            let got: BTreeSet<String> = urls.iter().cloned().collect();
             assert_eq!(got, want, "search {needle:?} at step {step}");
+            // Page by page, three at a time: a page found early and a page after the last
+            // match take different paths (PostgreSQL walks the site before the search table).
+            let mut paged: Vec<String> = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let filter = UrlFilter {
+                    search: Some(needle.into()),
+                    limit: 3,
+                    after: after.clone(),
+                    ..UrlFilter::default()
+                };
+                let found = store::monitor::list_urls(&mut tx, backend, account, *site, &filter)
+                    .await
+                    .unwrap_or_else(|e| panic!("search {needle:?} after {after:?}: {e}"));
+                paged.extend(found.iter().take(3).map(|u| u.url.clone()));
+                if found.len() <= 3 {
+                    break;
+                }
+                after = paged.last().cloned();
+            }
+            assert_eq!(paged, urls, "search {needle:?} page by page at step {step}");
         }
     }
     tx.commit().await.expect("commit");
