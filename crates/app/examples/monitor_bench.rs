@@ -17,7 +17,6 @@
 
 use app::{App, AppConfig};
 use jiff::{SignedDuration, Timestamp};
-use kernel::AccountId;
 use monitor::site::Tool;
 use monitor::{SiteId, UrlId};
 use std::time::Instant;
@@ -74,7 +73,8 @@ async fn main() -> anyhow::Result<()> {
 
     // One account, one site, `urls` URLs due at t0.
     let t0: Timestamp = "2026-11-23T09:00:00Z".parse()?;
-    let account = AccountId::new();
+    let tenant = store::testkit::account("Bench SARL", "732829320");
+    let account = tenant.id;
     let site = SiteRow {
         id: SiteId::new(),
         account_id: account,
@@ -86,7 +86,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let seeding = Instant::now();
     let mut tx = db.write().await?;
-    store::accounts::insert(&mut tx, &bench_account(account, t0)).await?;
+    store::accounts::insert(&mut tx, &tenant).await?;
     store::monitor::insert_site(&mut tx, &site).await?;
     let all: Vec<NewUrl> = (0..urls)
         .map(|k| NewUrl {
@@ -149,31 +149,15 @@ async fn main() -> anyhow::Result<()> {
     println!();
     println!("| screen read | first | then (median of 5) |");
     println!("| --- | ---: | ---: |");
-    let report = |label: String, times: &mut Vec<f64>| {
-        let first = times.remove(0);
-        times.sort_by(f64::total_cmp);
-        println!("| {label} | {first:.1} ms | {:.1} ms |", times[times.len() / 2]);
-    };
     let timed = async |label: &str, filter: store::monitor::UrlFilter| -> anyhow::Result<()> {
-        let mut times = Vec::new();
-        let mut rows = 0;
-        for _ in 0..6 {
-            let started = Instant::now();
-            rows = app.monitor_urls(account, site.id, &filter).await?.urls.len();
-            times.push(started.elapsed().as_secs_f64() * 1000.0);
-        }
-        report(format!("{label} ({rows} rows)"), &mut times);
+        let (rows, first, then) =
+            time_read(async || Ok(app.monitor_urls(account, site.id, &filter).await?.urls.len())).await?;
+        println!("| {label} ({rows} rows) | {first:.1} ms | {then:.1} ms |");
         Ok(())
     };
-    let mut times = Vec::new();
-    let mut urls = 0;
-    for _ in 0..6 {
-        let started = Instant::now();
-        let sites = app.monitor_sites(account).await?;
-        times.push(started.elapsed().as_secs_f64() * 1000.0);
-        urls = sites.first().map_or(0, |s| s.http_urls);
-    }
-    report(format!("sites with their counts ({urls} URLs)"), &mut times);
+    let (urls, first, then) =
+        time_read(async || Ok(app.monitor_sites(account).await?.first().map_or(0, |s| s.http_urls))).await?;
+    println!("| sites with their counts ({urls} URLs) | {first:.1} ms | {then:.1} ms |");
     let page = |after: Option<String>| store::monitor::UrlFilter {
         limit: 50,
         after,
@@ -215,23 +199,19 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn bench_account(id: AccountId, now: Timestamp) -> platform::model::Account {
-    platform::model::Account {
-        id,
-        legal_name: "Bench SARL".into(),
-        siren: "732829320".into(),
-        vat_number: None,
-        address_line: "1 rue du Banc".into(),
-        postal_code: "75001".into(),
-        city: "Paris".into(),
-        country: "FR".into(),
-        status: platform::roles::AccountStatus::Active,
-        ended_at: None,
-        ended_reason: None,
-        reference_optout: false,
-        clock_id: None,
-        terms_version_id: None,
-        terms_accepted_at: None,
-        created_at: now,
+/// Runs `read` six times: what it last returned, its first time (cold) and the median of the
+/// five others, in milliseconds.
+async fn time_read<T>(mut read: impl AsyncFnMut() -> anyhow::Result<T>) -> anyhow::Result<(T, f64, f64)> {
+    let ms = |started: Instant| started.elapsed().as_secs_f64() * 1000.0;
+    let started = Instant::now();
+    let mut value = read().await?;
+    let first = ms(started);
+    let mut times = Vec::new();
+    for _ in 0..5 {
+        let started = Instant::now();
+        value = read().await?;
+        times.push(ms(started));
     }
+    times.sort_by(f64::total_cmp);
+    Ok((value, first, times[times.len() / 2]))
 }

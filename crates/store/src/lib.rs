@@ -359,21 +359,20 @@ pub(crate) async fn rows_for_ids(
 }
 
 /// The VALUES list of a multi-row statement: `rows` tuples of `cols` bind parameters, numbered
-/// from `$1` row after row (`($1, $2), ($3, $4)`).
+/// from `$1` row after row (`($1, $2), ($3, $4)`), which both backends read.
 pub(crate) fn value_tuples(rows: usize, cols: usize) -> String {
-    let mut out = String::with_capacity(rows * cols * 5);
+    value_tuples_for(Backend::Postgres, rows, cols)
+}
+
+/// [`value_tuples`] with the marks of `backend` (see [`marks`]).
+pub(crate) fn value_tuples_for(backend: Backend, rows: usize, cols: usize) -> String {
+    let mut out = String::with_capacity(rows * (cols * 5 + 4));
     for r in 0..rows {
         if r > 0 {
             out.push_str(", ");
         }
         out.push('(');
-        for c in 0..cols {
-            if c > 0 {
-                out.push_str(", ");
-            }
-            out.push('$');
-            out.push_str(&(r * cols + c + 1).to_string());
-        }
+        out.push_str(&marks(backend, r * cols + 1, cols));
         out.push(')');
     }
     out

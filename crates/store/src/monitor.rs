@@ -635,22 +635,18 @@ pub async fn list_urls(
             fetch_urls(conn, sql, account, site, v, false).await
         }
         (Backend::Sqlite, Some(phrase)) if by_candidates => {
-            // The unary `+` keeps the site's index out: the candidates are looked up by id.
+            // The unary `+` keeps the site's index out: the candidates are looked up by id. The
+            // phrase's mark comes after the LIKE's two.
             let sql = format!(
-                "SELECT {URL_COLUMNS} FROM monitor_urls WHERE +account_id = $1 AND +site_id = $2{conds} \
+                "SELECT {URL_COLUMNS} FROM monitor_urls WHERE +account_id = $1 AND +site_id = $2{conds}{like} \
                  AND id IN (SELECT k.url_id FROM (SELECT rowid AS found FROM monitor_url_search \
                    WHERE monitor_url_search MATCH ${m} UNION SELECT rowid FROM monitor_title_search \
-                   WHERE monitor_title_search MATCH ${m}) AS m CROSS JOIN monitor_url_search_keys k ON k.id = m.found)\
-                 {like} ORDER BY url LIMIT {limit}",
-                like = numbered(
-                    " AND (LOWER(url) LIKE ? OR LOWER(COALESCE(title, '')) LIKE ?)",
-                    next + 1
-                ),
-                m = next,
+                   WHERE monitor_title_search MATCH ${m}) AS m CROSS JOIN monitor_url_search_keys k ON k.id = m.found) \
+                 ORDER BY url LIMIT {limit}",
+                m = next + 2,
             );
-            let mut v = values.clone();
+            let mut v = with_like();
             v.push(Value::Text(phrase.clone()));
-            v.extend([Value::Text(pattern.clone()), Value::Text(pattern)]);
             fetch_urls(conn, sql, account, site, v, false).await
         }
         _ => {
@@ -865,7 +861,7 @@ pub async fn save_checks(conn: &mut AnyConnection, backend: Backend, checks: &[C
         let sql = format!(
             "UPDATE monitor_urls SET checked_at = v.column2, response_ms = v.column3, snapshot = v.column4, \
              next_due_at = v.column5 FROM (VALUES {}) AS v WHERE monitor_urls.id = v.column1",
-            value_rows(backend, chunk.len(), 5)
+            crate::value_tuples_for(backend, chunk.len(), 5)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for c in chunk {
@@ -885,7 +881,7 @@ pub async fn save_checks(conn: &mut AnyConnection, backend: Backend, checks: &[C
              title = v.column9, snapshot = v.column10, tracker = v.column11, tls_not_after = v.column12, \
              last_change_at = v.column13, next_due_at = v.column14 FROM (VALUES {}) AS v \
              WHERE monitor_urls.id = v.column1",
-            value_rows(backend, chunk.len(), 14)
+            crate::value_tuples_for(backend, chunk.len(), 14)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for c in chunk {
@@ -909,14 +905,6 @@ pub async fn save_checks(conn: &mut AnyConnection, backend: Backend, checks: &[C
     }
     let ids: Vec<UrlId> = checks.iter().map(|c| c.id).collect();
     release(conn, backend, &ids).await
-}
-
-/// The rows of a multi-row statement's VALUES: `rows` tuples of `cols` marks.
-fn value_rows(backend: Backend, rows: usize, cols: usize) -> String {
-    (0..rows)
-        .map(|r| format!("({})", crate::marks(backend, r * cols + 1, cols)))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Puts claimed URLs back for later without a check (their host asked to wait).
@@ -952,7 +940,7 @@ pub async fn insert_observations(
     for chunk in account_of.chunks(50) {
         let sql = format!(
             "INSERT INTO monitor_observations (id, account_id, url_id, observed_at, element, value) VALUES {}",
-            value_rows(backend, chunk.len(), 6)
+            crate::value_tuples_for(backend, chunk.len(), 6)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for (account, o) in chunk {
